@@ -1,0 +1,33 @@
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import typescript from '@rollup/plugin-typescript';
+import terser from '@rollup/plugin-terser';
+
+const dependencies = [/^lit(\/|$)/, /^@lit\//, /^fflate$/, /^idb$/];
+const isIndex = (id) => /(^|\/)index\.(js|ts)$/.test(id);
+
+export default [
+  // For bundlers: an ES module, dependencies external, with declarations.
+  {
+    input: 'src/index.ts',
+    external: dependencies,
+    output: { file: 'dist/lipsync-elements.js', format: 'es', sourcemap: true },
+    plugins: [typescript({ tsconfig: './tsconfig.build.json', declaration: true, declarationDir: 'dist/types', outDir: 'dist' })],
+  },
+  // The side-effect entry that registers the tags, on top of the module above.
+  {
+    input: 'src/define.ts',
+    external: (id) => isIndex(id) || dependencies.some((re) => re.test(id)),
+    output: { file: 'dist/define.js', format: 'es', paths: (id) => (isIndex(id) ? './lipsync-elements.js' : id) },
+    plugins: [typescript({ tsconfig: './tsconfig.build.json', declaration: false, declarationDir: undefined, outDir: 'dist' })],
+  },
+  // For a <script type="module"> tag on any page: one file, every dependency inside.
+  {
+    input: 'src/bundle.ts',
+    output: { file: 'dist/lipsync-elements.min.js', format: 'es', sourcemap: true },
+    plugins: [
+      nodeResolve({ browser: true }),
+      typescript({ tsconfig: './tsconfig.build.json', declaration: false, declarationDir: undefined, outDir: 'dist' }),
+      terser({ ecma: 2021, module: true, compress: { passes: 2 }, format: { comments: false } }),
+    ],
+  },
+];

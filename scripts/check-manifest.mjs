@@ -1,0 +1,53 @@
+// Fails when custom-elements.json or README's API section is not what `npm run analyze` makes
+// from the sources now, and lists SPEC §2 items the manifest does not document yet.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { elements, withApi } from './manifest-lib.mjs';
+
+// cem takes --outdir relative to the working directory.
+const dir = join('node_modules', '.cache', 'cem-check');
+mkdirSync(dir, { recursive: true });
+try {
+  execFileSync('npx', ['cem', 'analyze', '--litelement', '--globs', 'src/**/*.ts', '--outdir', dir], { stdio: 'pipe' });
+  const fresh = JSON.parse(readFileSync(join(dir, 'custom-elements.json'), 'utf8'));
+  const committed = JSON.parse(readFileSync('custom-elements.json', 'utf8'));
+  let failed = false;
+  if (JSON.stringify(fresh) !== JSON.stringify(committed)) {
+    console.error('custom-elements.json is stale: run `npm run analyze` and commit the result');
+    failed = true;
+  }
+  const readme = readFileSync('README.md', 'utf8');
+  if (withApi(readme, fresh) !== readme) {
+    console.error("README.md's API section is stale: run `npm run analyze` and commit the result");
+    failed = true;
+  }
+
+  const spec = {
+    'lipsync-session': {
+      attributes: ['server', 'model', 'models-base', 'video-src', 'input', 'audio-src', 'autostart', 'playback-delay', 'buffer-slots', 'max-frames', 'reconnect-interval', 'timeout', 'muted', 'cache', 'debug'],
+      events: ['lipsync-state-change', 'lipsync-connection-change', 'lipsync-progress', 'lipsync-frame', 'lipsync-speaking-change', 'lipsync-metrics', 'lipsync-error'],
+    },
+    'lipsync-canvas': { attributes: ['view', 'debug', 'session'], events: [] },
+    'lipsync-buffer-view': { attributes: ['session'], events: [] },
+  };
+  const byTag = new Map(elements(fresh).map((e) => [e.tagName, e]));
+  const missing = [];
+  for (const [tag, want] of Object.entries(spec)) {
+    const el = byTag.get(tag);
+    if (!el) {
+      console.error(`<${tag}> is not in the manifest`);
+      failed = true;
+      continue;
+    }
+    const attrs = new Set((el.attributes ?? []).map((a) => a.name));
+    const events = new Set((el.events ?? []).map((e) => e.name));
+    for (const a of want.attributes) if (!attrs.has(a)) { console.error(`<${tag}> attribute ${a} is not in the manifest`); failed = true; }
+    for (const e of want.events) if (!events.has(e)) missing.push(`<${tag}> event ${e}`);
+  }
+  if (missing.length) console.log(`not implemented yet (SPEC §2, later issues): ${missing.join(', ')}`);
+  if (failed) process.exit(1);
+  console.log('custom-elements.json and README API section are current');
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

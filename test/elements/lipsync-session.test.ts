@@ -1,0 +1,140 @@
+import { expect, fixture, html, oneEvent } from '@open-wc/testing';
+import '../../src/define.js';
+import type { LipsyncSessionElement } from '../../src/index.js';
+
+async function session(markup: ReturnType<typeof html>): Promise<LipsyncSessionElement> {
+  const el = await fixture<LipsyncSessionElement>(markup);
+  await el.updateComplete;
+  return el;
+}
+
+describe('<lipsync-session>', () => {
+  it('is defined and reads its attributes into properties', async () => {
+    const el = await session(html`<lipsync-session
+      server="wss://example.test:9000/ai"
+      model="anna"
+      models-base="/m"
+      video-src="/v.mp4"
+      input="push"
+      audio-src="/a.wav"
+      autostart
+      playback-delay="400"
+      buffer-slots="300"
+      max-frames="125"
+      reconnect-interval="1000"
+      timeout="5000"
+      muted
+      cache="none"
+      debug
+    ></lipsync-session>`);
+    expect(el).to.be.instanceOf(customElements.get('lipsync-session')!);
+    expect(el.server).to.equal('wss://example.test:9000/ai');
+    expect(el.model).to.equal('anna');
+    expect(el.modelsBase).to.equal('/m');
+    expect(el.videoSrc).to.equal('/v.mp4');
+    expect(el.input).to.equal('push');
+    expect(el.audioSrc).to.equal('/a.wav');
+    expect(el.autostart).to.equal(true);
+    expect(el.playbackDelay).to.equal(400);
+    expect(el.bufferSlots).to.equal(300);
+    expect(el.maxFrames).to.equal(125);
+    expect(el.reconnectInterval).to.equal(1000);
+    expect(el.timeout).to.equal(5000);
+    expect(el.muted).to.equal(true);
+    expect(el.cache).to.equal('none');
+    expect(el.debug).to.equal(true);
+    expect(el.state).to.equal('idle');
+    expect(el.dataset['state']).to.equal('idle');
+    expect(el.hasAttribute('data-connected')).to.equal(false);
+  });
+
+  it('has the SPEC defaults', async () => {
+    const el = await session(html`<lipsync-session model="demo"></lipsync-session>`);
+    expect(el.server).to.equal('ws://localhost:8084');
+    expect(el.modelsBase).to.equal('/models');
+    expect(el.input).to.equal('mic');
+    expect(el.playbackDelay).to.equal('auto');
+    expect(el.bufferSlots).to.equal(500);
+    expect(el.maxFrames).to.equal(250);
+    expect(el.reconnectInterval).to.equal(3000);
+    expect(el.timeout).to.equal(30000);
+    expect(el.cache).to.equal('indexeddb');
+    expect([el.autostart, el.muted, el.debug]).to.deep.equal([false, false, false]);
+  });
+
+  const invalid: Array<[string, string]> = [
+    ['buffer-slots', 'lots'],
+    ['buffer-slots', '-5'],
+    ['max-frames', '2.5'],
+    ['playback-delay', 'soon'],
+    ['reconnect-interval', ''],
+    ['timeout', '99999999999'],
+    ['input', 'telepathy'],
+    ['cache', 'localStorage'],
+  ];
+  for (const [name, value] of invalid) {
+    it(`reports ${name}="${value}" as invalid-attribute and keeps the default, without throwing`, async () => {
+      const el = document.createElement('lipsync-session');
+      el.setAttribute('model', 'demo');
+      el.setAttribute(name, value);
+      const event = oneEvent(el, 'lipsync-error');
+      document.body.append(el);
+      const { detail } = await event;
+      expect(detail.code).to.equal('invalid-attribute');
+      expect(detail.message).to.contain(name).and.to.contain(value);
+      expect(detail.recoverable).to.equal(true);
+      expect(detail.count).to.equal(1);
+      expect(el.state).to.equal('idle');
+      el.remove();
+    });
+  }
+
+  it('stays in error for a server that is not ws:/wss: or an empty model, and leaves it when corrected', async () => {
+    const el = document.createElement('lipsync-session');
+    el.setAttribute('server', 'http://localhost:8084');
+    el.setAttribute('model', 'demo');
+    const errorEvent = oneEvent(el, 'lipsync-error');
+    const stateEvent = oneEvent(el, 'lipsync-state-change');
+    document.body.append(el);
+    const { detail } = await errorEvent;
+    expect(detail).to.include({ code: 'invalid-attribute', recoverable: false });
+    expect(detail.message).to.contain('http://localhost:8084');
+    expect((await stateEvent).detail).to.deep.equal({ state: 'error', previous: 'idle' });
+    expect(el.state).to.equal('error');
+    expect(el.getAttribute('data-state')).to.equal('error');
+
+    const back = oneEvent(el, 'lipsync-state-change');
+    el.setAttribute('server', 'ws://127.0.0.1:8084');
+    expect((await back).detail).to.deep.equal({ state: 'idle', previous: 'error' });
+    expect(el.dataset['state']).to.equal('idle');
+
+    const emptyModel = oneEvent(el, 'lipsync-error');
+    el.setAttribute('model', '  ');
+    expect((await emptyModel).detail.message).to.contain('model');
+    expect(el.state).to.equal('error');
+    el.remove();
+  });
+
+  it('folds repeats of one error code into one event per 250 ms with a count', async () => {
+    const el = await session(html`<lipsync-session model="demo"></lipsync-session>`);
+    const seen: Array<{ count: number; message: string; at: number }> = [];
+    el.addEventListener('lipsync-error', (e) => seen.push({ count: e.detail.count, message: e.detail.message, at: performance.now() }));
+    el.setAttribute('buffer-slots', 'x');
+    await el.updateComplete;
+    el.setAttribute('max-frames', 'y');
+    await el.updateComplete;
+    el.setAttribute('timeout', 'z');
+    await el.updateComplete;
+    expect(seen).to.have.length(1);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(seen).to.have.length(2);
+    expect(seen[1]!.count).to.equal(2);
+    expect(seen[1]!.message).to.contain('max-frames').and.to.contain('timeout');
+    expect(seen[1]!.at - seen[0]!.at).to.be.at.least(240);
+  });
+
+  it('passes an accessibility audit', async () => {
+    const el = await session(html`<lipsync-session model="demo"><lipsync-canvas></lipsync-canvas><lipsync-buffer-view></lipsync-buffer-view></lipsync-session>`);
+    await expect(el).to.be.accessible();
+  });
+});
