@@ -1,0 +1,56 @@
+/**
+ * CLI of the reference inference server.
+ *   node scripts/run-ts.mjs demo/server/main.ts [--port 8084] [--host 127.0.0.1] [--models demo/models]
+ *        [--latency MS] [--jitter MS] [--max-frames 250] [--summary-every S]
+ * Prints `listening on ws://HOST:PORT` once ready (a test harness waits for that line).
+ */
+import { DEFAULT_OPTIONS, startServer, type ServerOptions } from './server.js';
+
+const USAGE = 'usage: main [--port N] [--host ADDR] [--models DIR] [--latency MS] [--jitter MS] [--max-frames N] [--summary-every S]';
+
+function parseArgs(argv: string[]): Partial<ServerOptions> {
+  const out: Partial<ServerOptions> = {};
+  const number = (flag: string, value: string | undefined, min: number, max: number): number => {
+    const n = Number(value);
+    if (value === undefined || value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+      throw new Error(`${flag} needs a number from ${min} to ${max}, got ${value ?? 'nothing'}`);
+    }
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    const value = argv[i + 1];
+    switch (flag) {
+      case '--port': out.port = number(flag, value, 0, 65535); i++; break;
+      case '--host': if (!value) throw new Error('--host needs an address'); out.host = value; i++; break;
+      case '--models': if (!value) throw new Error('--models needs a folder'); out.modelsDir = value; i++; break;
+      case '--latency': out.latencyMs = number(flag, value, 0, 60_000); i++; break;
+      case '--jitter': out.jitterMs = number(flag, value, 0, 60_000); i++; break;
+      case '--max-frames': out.maxFrames = Math.floor(number(flag, value, 1, 100_000)); i++; break;
+      case '--summary-every': out.summaryEverySec = number(flag, value, 0, 3600); i++; break;
+      case '--help': case '-h': console.log(USAGE); process.exit(0);
+      default: throw new Error(`unknown flag ${flag}`);
+    }
+  }
+  return out;
+}
+
+let options: Partial<ServerOptions>;
+try {
+  options = parseArgs(process.argv.slice(2));
+} catch (err) {
+  console.error(`${(err as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
+
+// A closed log pipe must not take the server down.
+process.stdout.on('error', () => {});
+const server = await startServer(options);
+const o = { ...DEFAULT_OPTIONS, ...options };
+console.log(`listening on ${server.url} (models from ${o.modelsDir}, latency ${o.latencyMs} ms, jitter ${o.jitterMs} ms)`);
+const stop = async () => {
+  await server.close();
+  process.exit(0);
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

@@ -1,0 +1,114 @@
+/**
+ * Audio → lip shape, per connection. Visemes come from HeadAudio's MFCC features and its
+ * pretrained Gaussian-prototype classifier (@met4citizen/headaudio, MIT), run here in Node on
+ * the 24 kHz chunks in the order they arrive; loudness scales how far the mouth opens.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+// The package ships plain ES modules without types or an exports map.
+// @ts-expect-error no declaration file
+import { Processor } from '@met4citizen/headaudio/modules/processor.mjs';
+// @ts-expect-error no declaration file
+import { Training } from '@met4citizen/headaudio/modules/training.mjs';
+import type { MouthShape } from '../avatar/face.js';
+
+/** Oculus viseme ids, as HeadAudio numbers them, to lip shapes. */
+const VISEME_SHAPES: readonly MouthShape[] = [
+  { open: 1.0, wide: 0.6, round: 0 }, // 0 aa
+  { open: 0.6, wide: 0.8, round: 0 }, // 1 E
+  { open: 0.35, wide: 1.0, round: 0 }, // 2 I
+  { open: 0.7, wide: 0.4, round: 0.8 }, // 3 O
+  { open: 0.35, wide: 0.3, round: 1.0 }, // 4 U
+  { open: 0.0, wide: 0.5, round: 0 }, // 5 PP
+  { open: 0.15, wide: 0.9, round: 0 }, // 6 SS
+  { open: 0.25, wide: 0.7, round: 0 }, // 7 TH
+  { open: 0.3, wide: 0.7, round: 0 }, // 8 DD
+  { open: 0.1, wide: 0.7, round: 0 }, // 9 FF
+  { open: 0.4, wide: 0.65, round: 0 }, // 10 kk
+  { open: 0.25, wide: 0.65, round: 0 }, // 11 nn
+  { open: 0.3, wide: 0.5, round: 0.5 }, // 12 RR
+  { open: 0.3, wide: 0.5, round: 0.6 }, // 13 CH
+  { open: 0.0, wide: 0.5, round: 0 }, // 14 sil
+];
+export const SILENCE: MouthShape = VISEME_SHAPES[14]!;
+const SIL = 14;
+/** Below this RMS level a chunk is silence, whatever the classifier says. */
+const SILENCE_DB = -50;
+/** Results kept per connection, so a retried id gets the same answer. */
+const MEMORY = 1000;
+
+interface HeadAudioPrototype {
+  viseme: number;
+}
+
+let model: HeadAudioPrototype[] | undefined;
+
+/** Loads the classifier's prototypes once per process (14 KB, shipped in the package). */
+export async function loadVisemeModel(): Promise<void> {
+  if (model) return;
+  const require = createRequire(import.meta.url);
+  const bin = readFileSync(require.resolve('@met4citizen/headaudio/dist/model-en-mixed.bin'));
+  const buffer = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength);
+  // Training.loadModel fetches a URL; hand it the bytes through a data: URL instead.
+  const training = new Training();
+  const url = `data:application/octet-stream;base64,${Buffer.from(buffer).toString('base64')}`;
+  model = (await training.loadModel(url)).model as HeadAudioPrototype[];
+}
+
+export function rmsDb(samples: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < samples.length; i++) sum += samples[i]! * samples[i]!;
+  const rms = Math.sqrt(sum / Math.max(1, samples.length));
+  return rms > 0 ? 20 * Math.log10(rms) : -Infinity;
+}
+
+export interface MouthResult {
+  shape: MouthShape;
+  viseme: number;
+  levelDb: number;
+}
+
+export class MouthTracker {
+  readonly #events: Array<{ event: string; viseme?: number }> = [];
+  readonly #processor: { process(data: Float32Array): void; classifier: { import(data: unknown): void } };
+  readonly #results = new Map<number, MouthResult>();
+  #previous: MouthShape = SILENCE;
+
+  constructor() {
+    if (!model) throw new Error('loadVisemeModel() first');
+    this.#processor = new Processor({ sampleRate: 24000, processorOptions: {} }, { port: { postMessage: (m: { event: string; viseme?: number }) => this.#events.push(m) } });
+    this.#processor.classifier.import({ model });
+  }
+
+  /** The lip shape for `frameId`'s chunk; the same answer again for an id seen before. */
+  analyze(frameId: number, samples: Float32Array): MouthResult {
+    const known = this.#results.get(frameId);
+    if (known) return known;
+    this.#events.length = 0;
+    this.#processor.process(samples);
+    const counts = new Map<number, number>();
+    for (const e of this.#events) if (e.event === 'viseme' && e.viseme !== undefined) counts.set(e.viseme, (counts.get(e.viseme) ?? 0) + 1);
+    let viseme = SIL;
+    let best = 0;
+    for (const [v, n] of counts) if (n > best) [viseme, best] = [v, n];
+    const levelDb = rmsDb(samples);
+    let target: MouthShape;
+    if (levelDb < SILENCE_DB) {
+      viseme = SIL;
+      target = SILENCE;
+    } else {
+      // Loud sound the classifier calls silence still opens the mouth a little (a mid vowel).
+      const base = viseme === SIL ? (levelDb > -35 ? VISEME_SHAPES[1]! : SILENCE) : VISEME_SHAPES[viseme]!;
+      const loudness = Math.min(1, Math.max(0, (levelDb + 45) / 25));
+      target = { open: base.open * (0.35 + 0.65 * loudness), wide: base.wide, round: base.round };
+    }
+    // Lips do not jump in 40 ms: ease towards the target.
+    const p = this.#previous;
+    const shape = { open: 0.35 * p.open + 0.65 * target.open, wide: 0.4 * p.wide + 0.6 * target.wide, round: 0.4 * p.round + 0.6 * target.round };
+    this.#previous = shape;
+    const result = { shape, viseme, levelDb };
+    this.#results.set(frameId, result);
+    if (this.#results.size > MEMORY) this.#results.delete(this.#results.keys().next().value!);
+    return result;
+  }
+}
