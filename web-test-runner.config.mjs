@@ -21,7 +21,7 @@ export const chromeArgs = [
 ];
 
 export default {
-  files: ['test/**/*.test.ts'],
+  files: ['test/**/*.test.ts', '!test/node/**'],
   nodeResolve: true,
   concurrency: 1,
   browserStartTimeout: 60_000,
