@@ -1,12 +1,14 @@
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
-import { summaryReporter } from './scripts/summary-reporter.mjs';
 import { defaultReporter } from '@web/test-runner';
 import { fileURLToPath } from 'node:url';
+import { summaryReporter } from './scripts/summary-reporter.mjs';
+import { rangeMiddleware } from './scripts/range-middleware.mjs';
+import { lipsyncServerPlugin } from './test/e2e/server-plugin.mjs';
 
-const chromePath = process.env.CHROME_PATH || '/usr/bin/chromium';
+const executablePath = process.env.CHROME_PATH || '/usr/bin/chromium';
 
-export const chromeArgs = [
+const baseArgs = [
   '--headless=new',
   '--no-sandbox',
   '--disable-gpu',
@@ -16,24 +18,30 @@ export const chromeArgs = [
   '--disable-sync',
   '--no-first-run',
   '--autoplay-policy=no-user-gesture-required',
-  '--use-fake-ui-for-media-stream',
-  '--use-fake-device-for-media-stream',
 ];
+const fakeUi = '--use-fake-ui-for-media-stream';
+const fakeDevice = '--use-fake-device-for-media-stream';
+
+const chrome = (args) => chromeLauncher({ launchOptions: { executablePath, headless: true, args: [...baseArgs, ...args] } });
 
 export default {
-  files: ['test/**/*.test.ts', '!test/node/**'],
   nodeResolve: true,
   concurrency: 1,
   browserStartTimeout: 60_000,
   testsFinishTimeout: 600_000,
+  middleware: [rangeMiddleware(fileURLToPath(new URL('.', import.meta.url)))],
   plugins: [
     esbuildPlugin({ ts: true, target: 'es2021', tsconfig: fileURLToPath(new URL('./tsconfig.json', import.meta.url)) }),
+    lipsyncServerPlugin(),
   ],
-  browsers: [
-    chromeLauncher({
-      launchOptions: { executablePath: chromePath, headless: true, args: chromeArgs },
-    }),
+  groups: [
+    // Fake microphone (the default beep) with permission granted.
+    { name: 'main', files: ['test/**/*.test.ts', '!test/node/**', '!test/e2e/mic-*.test.ts'], browsers: [chrome([fakeUi, fakeDevice])] },
+    // A microphone exists, the user says no.
+    { name: 'mic-denied', files: ['test/e2e/mic-denied.test.ts'], browsers: [chrome([fakeDevice])] },
+    // Permission granted, no microphone at all.
+    { name: 'mic-unavailable', files: ['test/e2e/mic-unavailable.test.ts'], browsers: [chrome([fakeUi])] },
   ],
-  testFramework: { config: { timeout: 10_000 } },
+  testFramework: { config: { timeout: 20_000 } },
   reporters: [defaultReporter(), summaryReporter()],
 };

@@ -6,7 +6,7 @@
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import { createCanvas, type Canvas } from '@napi-rs/canvas';
 import type { AddressInfo } from 'node:net';
-import { CHUNK_BYTES, decodeRequest, encodeResponse, HEADER_BYTES } from '../../src/core/protocol.js';
+import { CHUNK_BYTES, decodeRequest, encodeResponse, HEADER_BYTES, type InferenceRequest } from '../../src/core/protocol.js';
 import { ProtocolError } from '../../src/core/errors.js';
 import { writeFramePatch } from '../../src/core/frame-patch-writer.js';
 import { drawMouth, type MouthShape } from '../avatar/face.js';
@@ -32,6 +32,8 @@ export interface ServerOptions {
   summaryEverySec: number;
   log: (line: string) => void;
   random: () => number;
+  /** Called with every valid request, before it is answered (tests record what arrives). */
+  onRequest?: (connection: number, request: InferenceRequest) => void;
 }
 
 export const DEFAULT_OPTIONS: ServerOptions = {
@@ -148,6 +150,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
       };
       try {
         const request = decodeRequest(bytes);
+        o.onRequest?.(id, request);
         if (request.samples.length * 4 !== CHUNK_BYTES) {
           fail(STATUS.badRequest, `bad-audio-length: ${request.samples.length * 4} audio bytes, one chunk is ${CHUNK_BYTES}`);
           return;

@@ -22,7 +22,7 @@ export class SlotRing {
   readonly #frameIds: Float64Array;
   /** Per slot: its state, readable as a whole by views (no copy). */
   readonly states: Uint8Array;
-  readonly #samples: Float32Array;
+  readonly #samples: Float32Array<ArrayBuffer>;
   readonly #levels: Float32Array;
   /** Highest frame id ever put, or -1. */
   captureHead = NO_FRAME;
@@ -64,7 +64,7 @@ export class SlotRing {
   }
 
   /** The chunk's samples (a view into the ring: copy before keeping). */
-  samples(frameId: number): Float32Array | undefined {
+  samples(frameId: number): Float32Array<ArrayBuffer> | undefined {
     if (!this.has(frameId)) return undefined;
     const base = this.slotOf(frameId) * CHUNK_SAMPLES;
     return this.#samples.subarray(base, base + CHUNK_SAMPLES);

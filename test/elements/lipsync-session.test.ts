@@ -17,7 +17,6 @@ describe('<lipsync-session>', () => {
       video-src="/v.mp4"
       input="push"
       audio-src="/a.wav"
-      autostart
       playback-delay="400"
       buffer-slots="300"
       max-frames="125"
@@ -34,7 +33,7 @@ describe('<lipsync-session>', () => {
     expect(el.videoSrc).to.equal('/v.mp4');
     expect(el.input).to.equal('push');
     expect(el.audioSrc).to.equal('/a.wav');
-    expect(el.autostart).to.equal(true);
+    expect(el.autostart).to.equal(false);
     expect(el.playbackDelay).to.equal(400);
     expect(el.bufferSlots).to.equal(300);
     expect(el.maxFrames).to.equal(125);

@@ -11,6 +11,8 @@ import {
   type RawSessionConfig,
 } from '../../core/config.js';
 import { ErrorFolder } from '../../core/error-folding.js';
+import { LipsyncError } from '../../core/errors.js';
+import { SessionEngine, type SessionMetrics } from '../../platform/session-engine.js';
 import { createStore } from '../../core/store.js';
 import { sessionContext, type LipsyncSessionContext, type SessionSnapshot, type SessionState } from '../../context/session-context.js';
 import { emit } from '../events.js';
@@ -49,10 +51,25 @@ const playbackDelayConverter = {
  * @attr {boolean} data-connected - Present while the server connection is open (read-only).
  *
  * @fires {CustomEvent<{state: string, previous: string}>} lipsync-state-change - The session state changed.
- * @fires {CustomEvent<{code: string, message: string, recoverable: boolean, count: number}>} lipsync-error - Something went wrong; `code` says what (`invalid-attribute`, …).
+ * @fires {CustomEvent<{connected: boolean, attempt: number}>} lipsync-connection-change - The server connection opened or closed; `attempt` counts failed attempts in a row before it.
+ * @fires {CustomEvent<{frameId: number, latency: number}>} lipsync-frame - An AI frame arrived and is ready to show.
+ * @fires {CustomEvent<{speaking: boolean}>} lipsync-speaking-change - The played-back audio started or stopped being speech.
+ * @fires {CustomEvent<SessionMetrics>} lipsync-metrics - The metrics, once a second while running.
+ * @fires {CustomEvent<{code: string, message: string, recoverable: boolean, count: number}>} lipsync-error - Something went wrong; `code` says what (`mic-denied`, `mic-unavailable`, `server-unreachable`, `protocol-error`, `inference-error`, `inference-timeout`, `invalid-attribute`, …).
  */
 export class LipsyncSessionElement extends LitElement {
   static override styles = styles;
+
+  /**
+   * Same-origin URL of `lipsync-capture-worklet.js` (shipped in `dist/`), for pages whose
+   * Content-Security-Policy forbids `blob:` scripts. By default the worklet loads inline.
+   */
+  static workletUrl: string | null = null;
+
+  /** A MediaStream to capture from with `input="stream"`. */
+  srcObject: MediaStream | null = null;
+  /** An AudioContext the page already unlocked (e.g. on iOS); used instead of the session's own. */
+  audioContext: AudioContext | null = null;
 
   /** Inference server URL (`ws:` or `wss:`). */
   @property({ attribute: 'server' }) server: string = SESSION_DEFAULTS.server;
@@ -110,6 +127,12 @@ export class LipsyncSessionElement extends LitElement {
 
   /** Problems already reported, so one bad value is reported once, not on every update. */
   #reported = new Set<string>();
+  #engine: SessionEngine | undefined;
+  #starting: Promise<void> | undefined;
+  #metricsTimer: ReturnType<typeof setInterval> | undefined;
+  #teardown: ReturnType<typeof setTimeout> | undefined;
+  #autostarted = false;
+  #gestureListener: (() => void) | undefined;
 
   constructor() {
     super();
@@ -128,14 +151,147 @@ export class LipsyncSessionElement extends LitElement {
     return this.#store.getState().state;
   }
 
+  /** The session's figures now (see README); counts are 0 and measurements null before start. */
+  get metrics(): SessionMetrics {
+    return (
+      this.#engine?.metrics() ?? {
+        audioBufferFill: 0,
+        frameBufferFill: 0,
+        framesGenerated: 0,
+        fps: 0,
+        latencyMs: { p50: null, p95: null },
+        audioLevelDb: -100,
+        lateFrames: 0,
+        syncErrorMs: null,
+        firstFrameMs: null,
+        playbackDelayMs: this.#store.getState().config.playbackDelay === 'auto' ? 0 : (this.#store.getState().config.playbackDelay as number),
+        reconnects: 0,
+        bytesSent: 0,
+        bytesReceived: 0,
+      }
+    );
+  }
+
   override connectedCallback(): void {
     super.connectedCallback();
+    // Re-inserted within a tick (a CMS drag, a reparent): keep the running session.
+    clearTimeout(this.#teardown);
+    this.#teardown = undefined;
     this.dataset['state'] = this.state;
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.#errors.clear();
+    clearTimeout(this.#teardown);
+    this.#teardown = setTimeout(() => {
+      this.#teardown = undefined;
+      if (this.isConnected) return;
+      this.stop();
+      this.#errors.clear();
+    }, 0);
+  }
+
+  /**
+   * Starts capture, the connection and playback. Resolves once running; on failure the state
+   * is `error` and a `lipsync-error` tells why (it does not reject).
+   */
+  start(): Promise<void> {
+    if (this.#starting) return this.#starting;
+    if (this.#engine) return Promise.resolve();
+    this.#starting = this.#start().finally(() => {
+      this.#starting = undefined;
+    });
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
+    // Attributes set just before start() are parsed in the pending update.
+    await this.updateComplete;
+    // No safe default for server and model: connect nowhere until they are corrected.
+    if (this.#fatal) return;
+    const snapshot = this.#store.getState();
+    this.#store.update({ state: 'loading' });
+    const engine = this.#createEngine(snapshot);
+    this.#engine = engine;
+    try {
+      await engine.start();
+    } catch (err) {
+      engine.stop();
+      if (this.#engine === engine) this.#engine = undefined;
+      this.#store.update({ state: 'error', connected: false });
+      if (err instanceof LipsyncError) this.#errors.report(err.code, err.message, err.recoverable);
+      else this.#errors.report('mic-unavailable', `audio could not start: ${err instanceof Error ? err.message : String(err)}`, false);
+      return;
+    }
+    if (this.#engine !== engine) return; // stopped while starting
+    this.#waitForGesture(engine.context);
+    this.#store.update({ state: 'running' });
+    this.#metricsTimer = setInterval(() => emit(this, 'lipsync-metrics', this.metrics), 1000);
+  }
+
+  #createEngine(snapshot: SessionSnapshot): SessionEngine {
+    return new SessionEngine({
+      config: snapshot.config,
+      audioContext: this.audioContext,
+      srcObject: this.srcObject,
+      workletUrl: LipsyncSessionElement.workletUrl,
+      videoWidth: snapshot.videoWidth,
+      videoHeight: snapshot.videoHeight,
+      onConnection: (connected, attempt) => {
+        this.#store.update({ connected });
+        emit(this, 'lipsync-connection-change', { connected, attempt });
+      },
+      onFrame: (frameId, latency) => emit(this, 'lipsync-frame', { frameId, latency }),
+      onError: (code, message, recoverable) => this.#errors.report(code, message, recoverable),
+      onSpeaking: (speaking) => emit(this, 'lipsync-speaking-change', { speaking }),
+    });
+  }
+
+  /** Where the browser keeps audio suspended until a user gesture, resume on the first one. */
+  #waitForGesture(context: AudioContext | undefined): void {
+    if (!context || context.state !== 'suspended') return;
+    const resume = () => {
+      void context.resume();
+      this.#removeGestureListener();
+    };
+    this.#gestureListener = resume;
+    document.addEventListener('pointerdown', resume, { capture: true });
+    document.addEventListener('keydown', resume, { capture: true });
+  }
+
+  #removeGestureListener(): void {
+    if (!this.#gestureListener) return;
+    document.removeEventListener('pointerdown', this.#gestureListener, { capture: true });
+    document.removeEventListener('keydown', this.#gestureListener, { capture: true });
+    this.#gestureListener = undefined;
+  }
+
+  /** Stops and releases everything: microphone, AudioContext (its own), socket, timers, frames. */
+  stop(): void {
+    clearInterval(this.#metricsTimer);
+    this.#metricsTimer = undefined;
+    this.#removeGestureListener();
+    const engine = this.#engine;
+    this.#engine = undefined;
+    if (!engine) return;
+    engine.stop();
+    const { state, connected } = this.#store.getState();
+    this.#store.update({ state: state === 'error' ? 'error' : 'idle', connected: false });
+    if (connected) emit(this, 'lipsync-connection-change', { connected: false, attempt: 0 });
+  }
+
+  /**
+   * Queues audio for `input="push"` (a TTS stream, say) at any sample rate; it is resampled to
+   * 24 kHz and fills the next free slots. Ignored unless running with `input="push"`.
+   */
+  pushAudio(samples: Float32Array, sampleRate = 24000): void {
+    if (!(samples instanceof Float32Array) || !(sampleRate > 0) || !Number.isFinite(sampleRate)) return;
+    this.#engine?.pushAudio(samples, sampleRate);
+  }
+
+  /** Barge-in: drops every chunk not yet played, so the avatar falls silent within one frame. */
+  interrupt(): void {
+    this.#engine?.interrupt();
   }
 
   protected override willUpdate(): void {
@@ -161,8 +317,16 @@ export class LipsyncSessionElement extends LitElement {
     const fatal = problems.some((p) => p.fatal);
     const current = this.#store.getState().state;
     const state: SessionState = fatal ? 'error' : current === 'error' ? 'idle' : current;
+    this.#fatal = fatal;
+    if (fatal) this.stop();
     this.#store.update({ config, state });
+    if (config.autostart && !fatal && !this.#autostarted && this.isConnected) {
+      this.#autostarted = true;
+      queueMicrotask(() => void this.start());
+    }
   }
+
+  #fatal = false;
 
   #reportProblems(problems: ConfigProblem[]): void {
     const now = new Set<string>();

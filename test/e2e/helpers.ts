@@ -1,0 +1,70 @@
+import { executeServerCommand } from '@web/test-runner-commands';
+import type { LipsyncSessionElement } from '../../src/index.js';
+
+export interface ServerHandle {
+  url: string;
+  port: number;
+}
+
+export interface Received {
+  connection?: number;
+  frameId: number;
+  samples?: number[];
+  at: number;
+}
+
+export function startServer(options: { latencyMs?: number; jitterMs?: number; record?: boolean; port?: number } = {}): Promise<ServerHandle> {
+  return executeServerCommand<ServerHandle, object>('lipsync-server', { action: 'start', ...options }) as Promise<ServerHandle>;
+}
+
+export function startFaultServer(kind: string, options: { jpeg?: string; delayMs?: number } = {}): Promise<ServerHandle> {
+  return executeServerCommand<ServerHandle, object>('lipsync-server', { action: 'start-fault', kind, ...options }) as Promise<ServerHandle>;
+}
+
+export async function stopServer(port: number): Promise<void> {
+  await executeServerCommand('lipsync-server', { action: 'stop', port });
+}
+
+export function restartServer(port: number, downMs = 0): Promise<ServerHandle> {
+  return executeServerCommand<ServerHandle, object>('lipsync-server', { action: 'restart', port, downMs }) as Promise<ServerHandle>;
+}
+
+export async function received(port: number): Promise<Received[]> {
+  return ((await executeServerCommand('lipsync-server', { action: 'received', port })) ?? []) as Received[];
+}
+
+/** Polls `condition` every 25 ms; rejects with `what` after `timeoutMs`. */
+export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const end = performance.now() + timeoutMs;
+  while (!(await condition())) {
+    if (performance.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Collects every event of `names` the element fires, in order. */
+export function record(el: HTMLElement, ...names: string[]): Array<{ type: string; detail: any; at: number }> {
+  const log: Array<{ type: string; detail: any; at: number }> = [];
+  for (const name of names) el.addEventListener(name, (e) => log.push({ type: name, detail: (e as CustomEvent).detail, at: performance.now() }));
+  return log;
+}
+
+export function createSession(attributes: Record<string, string>): LipsyncSessionElement {
+  const el = document.createElement('lipsync-session');
+  for (const [k, v] of Object.entries(attributes)) el.setAttribute(k, v);
+  return el;
+}
+
+/** A real JPEG from the browser's encoder, base64, for the fault servers' answers. */
+export async function jpegBase64(width = 100, height = 80): Promise<string> {
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext('2d')!;
+  ctx.fillStyle = '#a33';
+  ctx.fillRect(0, 0, width, height);
+  const bytes = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/jpeg' })).arrayBuffer());
+  let s = '';
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s);
+}

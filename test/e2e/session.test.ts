@@ -1,0 +1,330 @@
+import { expect } from '@open-wc/testing';
+import '../../src/define.js';
+import type { LipsyncSessionElement } from '../../src/index.js';
+import { createSession, received, record, restartServer, sleep, startFaultServer, startServer, stopServer, waitFor, jpegBase64 } from './helpers.js';
+
+// Keep a handle on what the session opens, to check that stop() releases it. The objects are
+// the browser's own; only references are kept.
+const contexts: AudioContext[] = [];
+const NativeAudioContext = window.AudioContext;
+window.AudioContext = class extends NativeAudioContext {
+  constructor(options?: AudioContextOptions) {
+    super(options);
+    contexts.push(this);
+  }
+};
+const streams: MediaStream[] = [];
+const nativeGetUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+navigator.mediaDevices.getUserMedia = async (c) => {
+  const s = await nativeGetUserMedia(c);
+  streams.push(s);
+  return s;
+};
+
+let cleanup: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f();
+});
+
+async function running(attrs: Record<string, string>, server: { url: string }): Promise<LipsyncSessionElement> {
+  const el = createSession({ server: server.url, model: 'demo', ...attrs });
+  document.body.append(el);
+  cleanup.push(() => el.remove());
+  await el.start();
+  expect(el.state, 'running').to.equal('running');
+  return el;
+}
+
+describe('<lipsync-session> end to end, fake microphone', function () {
+  this.timeout(30_000);
+
+  it('sends 25 requests per second with consecutive ids, and frames come back', async () => {
+    const server = await startServer();
+    cleanup.push(() => stopServer(server.port));
+    const el = createSession({ server: server.url, model: 'demo', muted: '' });
+    const events = record(el, 'lipsync-state-change', 'lipsync-connection-change', 'lipsync-frame');
+    document.body.append(el);
+    cleanup.push(() => el.remove());
+    await el.start();
+    await waitFor(() => el.hasAttribute('data-connected'), 5000, 'connection');
+    await sleep(400);
+    const before = await received(server.port);
+    const t0 = performance.now();
+    await sleep(2000);
+    const after = await received(server.port);
+    const elapsed = (performance.now() - t0) / 1000;
+    const rate = (after.length - before.length) / elapsed;
+    expect(rate).to.be.within(22, 28);
+    const ids = after.map((r) => r.frameId);
+    expect(ids[0]).to.be.at.most(2);
+    for (let i = 1; i < ids.length; i++) expect(ids[i], `id after ${ids[i - 1]}`).to.equal(ids[i - 1]! + 1);
+    expect(events.filter((e) => e.type === 'lipsync-state-change').map((e) => e.detail.state)).to.deep.equal(['loading', 'running']);
+    expect(events.find((e) => e.type === 'lipsync-connection-change')!.detail).to.deep.equal({ connected: true, attempt: 0 });
+    const frames = events.filter((e) => e.type === 'lipsync-frame');
+    expect(frames.length).to.be.above(30);
+    expect(frames[0]!.detail.latency).to.be.a('number').and.to.be.below(1000);
+    expect(el.dataset['state']).to.equal('running');
+    const m = el.metrics;
+    expect(m.framesGenerated).to.be.above(30);
+    expect(m.latencyMs.p50).to.be.a('number');
+    expect(m.bytesSent).to.be.above(ids.length * 3800);
+    expect(m.bytesReceived).to.be.above(0);
+    expect(m.fps).to.be.within(15, 30);
+  });
+
+  it('stop() and removal release microphone, AudioContext, socket and timers', async () => {
+    const server = await startServer();
+    cleanup.push(() => stopServer(server.port));
+    const el = await running({}, server);
+    await waitFor(() => el.metrics.framesGenerated > 5, 5000, 'frames');
+    const ctx = contexts.at(-1)!;
+    const stream = streams.at(-1)!;
+    expect(ctx.state).to.equal('running');
+    expect(stream.getAudioTracks()[0]!.readyState).to.equal('live');
+    const events = record(el, 'lipsync-frame', 'lipsync-metrics', 'lipsync-connection-change');
+    el.stop();
+    expect(el.state).to.equal('idle');
+    expect(el.hasAttribute('data-connected')).to.equal(false);
+    await waitFor(() => ctx.state === 'closed', 2000, 'context closed');
+    expect(stream.getAudioTracks()[0]!.readyState).to.equal('ended');
+    const count = (await received(server.port)).length;
+    await sleep(1500);
+    expect((await received(server.port)).length, 'no request after stop').to.equal(count);
+    expect(events.filter((e) => e.type !== 'lipsync-connection-change')).to.have.length(0);
+    expect(events.map((e) => e.detail)).to.deep.equal([{ connected: false, attempt: 0 }]);
+
+    // Removing a running element does the same, a tick later.
+    await el.start();
+    const ctx2 = contexts.at(-1)!;
+    const stream2 = streams.at(-1)!;
+    expect(ctx2).to.not.equal(ctx);
+    el.remove();
+    await waitFor(() => ctx2.state === 'closed', 2000, 'context closed on removal');
+    expect(stream2.getAudioTracks()[0]!.readyState).to.equal('ended');
+    expect(el.state).to.equal('idle');
+  });
+
+  it('survives a reparent within a tick (a CMS drag) without restarting', async () => {
+    const server = await startServer();
+    cleanup.push(() => stopServer(server.port));
+    const el = await running({ muted: '' }, server);
+    const ctx = contexts.at(-1)!;
+    const box = document.createElement('div');
+    document.body.append(box);
+    cleanup.push(() => box.remove());
+    box.append(el); // disconnect + connect in one task
+    await sleep(100);
+    expect(el.state).to.equal('running');
+    expect(ctx.state).to.equal('running');
+  });
+
+  it('reconnects after the server restarts, with ids continuing', async () => {
+    const server = await startServer();
+    cleanup.push(() => stopServer(server.port));
+    const el = await running({ 'reconnect-interval': '300', muted: '' }, server);
+    const events = record(el, 'lipsync-connection-change');
+    await waitFor(() => el.metrics.framesGenerated > 10, 5000, 'frames');
+    const lastBefore = (await received(server.port)).at(-1)!.frameId;
+    await restartServer(server.port, 800);
+    await waitFor(() => events.some((e) => e.detail.connected === true), 8000, 'reconnection');
+    await sleep(600);
+    const after = await received(server.port);
+    expect(events[0]!.detail).to.deep.equal({ connected: false, attempt: 0 });
+    expect(events.at(-1)!.detail.connected).to.equal(true);
+    expect(after.length).to.be.above(5);
+    // Ids never restart: the new connection carries on after the old one's last id.
+    expect(after[0]!.frameId).to.be.above(lastBefore);
+    const ids = after.map((r) => r.frameId);
+    expect(new Set(ids).size).to.equal(ids.length);
+    expect(el.metrics.reconnects).to.equal(1);
+  });
+
+  it('retries an unanswered request once with the same id, then marks it failed (inference-timeout)', async () => {
+    const server = await startFaultServer('silent');
+    cleanup.push(() => stopServer(server.port));
+    const el = createSession({ server: server.url, model: 'demo', timeout: '300', muted: '', 'playback-delay': '2000' });
+    const errors = record(el, 'lipsync-error');
+    document.body.append(el);
+    cleanup.push(() => el.remove());
+    await el.start();
+    await waitFor(() => errors.some((e) => e.detail.code === 'inference-timeout'), 5000, 'inference-timeout');
+    const got = await received(server.port);
+    const first = got.find((r) => r.frameId === 3)!;
+    const again = got.filter((r) => r.frameId === 3);
+    expect(again, 'id 3 sent twice').to.have.length(2);
+    expect(again[1]!.at - first.at).to.be.within(250, 700);
+    expect(errors.find((e) => e.detail.code === 'inference-timeout')!.detail.recoverable).to.equal(true);
+    expect(el.state).to.equal('running');
+  });
+
+  it('reports server-unreachable and keeps trying with backoff', async () => {
+    const server = await startServer();
+    await stopServer(server.port);
+    const el = createSession({ server: server.url, model: 'demo', 'reconnect-interval': '200', muted: '' });
+    const errors = record(el, 'lipsync-error');
+    document.body.append(el);
+    cleanup.push(() => el.remove());
+    await el.start();
+    await waitFor(() => errors.length > 0, 5000, 'server-unreachable');
+    expect(errors[0]!.detail.code).to.equal('server-unreachable');
+    expect(el.state).to.equal('running');
+    // Now bring a server up on that port: the session connects on its own.
+    const again = await executeStart(server.port);
+    cleanup.push(() => stopServer(again.port));
+    await waitFor(() => el.hasAttribute('data-connected'), 10_000, 'late connection');
+  });
+
+  it('reports inference-error for a status ≠ 0 (unknown model) and keeps going', async () => {
+    const server = await startServer();
+    cleanup.push(() => stopServer(server.port));
+    const el = createSession({ server: server.url, model: 'nobody', muted: '' });
+    const errors = record(el, 'lipsync-error');
+    document.body.append(el);
+    cleanup.push(() => el.remove());
+    await el.start();
+    await waitFor(() => errors.length > 1, 5000, 'inference errors');
+    expect(errors[0]!.detail.code).to.equal('inference-error');
+    expect(errors[0]!.detail.message).to.contain('unknown model "nobody"');
+    // Folded: at most one event per code per 250 ms, with a count.
+    for (let i = 1; i < errors.length; i++) expect(errors[i]!.at - errors[i - 1]!.at).to.be.at.least(240);
+    expect(errors.slice(1).some((e) => e.detail.count > 1)).to.equal(true);
+  });
+
+  for (const kind of ['garbage', 'text', 'bad-zip', 'unknown-id']) {
+    it(`reports protocol-error for a ${kind} response, keeps the connection and the session`, async () => {
+      const server = await startFaultServer(kind, { jpeg: await jpegBase64() });
+      cleanup.push(() => stopServer(server.port));
+      const el = createSession({ server: server.url, model: 'demo', muted: '' });
+      const errors = record(el, 'lipsync-error', 'lipsync-connection-change');
+      document.body.append(el);
+      cleanup.push(() => el.remove());
+      await el.start();
+      await waitFor(() => errors.some((e) => e.type === 'lipsync-error'), 5000, 'protocol-error');
+      await sleep(300);
+      const err = errors.find((e) => e.type === 'lipsync-error')!;
+      expect(err.detail.code).to.equal('protocol-error');
+      expect(err.detail.recoverable).to.equal(true);
+      expect(el.state).to.equal('running');
+      expect(el.hasAttribute('data-connected')).to.equal(true);
+      expect(errors.filter((e) => e.type === 'lipsync-connection-change').map((e) => e.detail.connected)).to.deep.equal([true]);
+      expect(el.metrics.framesGenerated).to.equal(0);
+    });
+  }
+});
+
+async function executeStart(port: number) {
+  return startServer({ port });
+}
+
+describe('<lipsync-session> end to end, other inputs', function () {
+  this.timeout(30_000);
+
+  it('file input: the samples the server receives equal the file resampled to 24 kHz (correlation ≥ 0.99)', async () => {
+    const server = await startServer({ record: true });
+    cleanup.push(() => stopServer(server.port));
+    const el = createSession({ server: server.url, model: 'demo', input: 'file', 'audio-src': '/test/fixtures/speech-44k.wav', muted: '' });
+    document.body.append(el);
+    cleanup.push(() => el.remove());
+    await el.start();
+    // 2.5 s of audio: 63 chunks (the last one padded), then nothing more.
+    await waitFor(async () => (await received(server.port)).length >= 63, 8000, 'the whole file');
+    await sleep(300);
+    const got = await received(server.port);
+    expect(got.length).to.equal(63);
+    got.sort((a, b) => a.frameId - b.frameId);
+    expect(got.map((r) => r.frameId)).to.deep.equal(Array.from({ length: 63 }, (_, i) => i));
+    const sent = new Float32Array(got.length * 960);
+    got.forEach((r, i) => sent.set(r.samples!, i * 960));
+
+    const bytes = await (await fetch('/test/fixtures/speech-44k.wav')).arrayBuffer();
+    const decoded = await new OfflineAudioContext(1, 1, 24000).decodeAudioData(bytes);
+    const expected = decoded.getChannelData(0);
+    expect(decoded.sampleRate).to.equal(24000);
+
+    let best = -1;
+    let bestLag = 0;
+    for (let lag = -480; lag <= 480; lag++) {
+      let xy = 0;
+      let xx = 0;
+      let yy = 0;
+      for (let i = 2000; i < expected.length - 2000; i++) {
+        const x = expected[i]!;
+        const y = sent[i + lag] ?? 0;
+        xy += x * y;
+        xx += x * x;
+        yy += y * y;
+      }
+      const r = xy / Math.sqrt(xx * yy);
+      if (r > best) [best, bestLag] = [r, lag];
+    }
+    expect(best, `correlation at lag ${bestLag}`).to.be.at.least(0.99);
+    expect(Math.abs(bestLag)).to.be.below(100);
+  });
+
+  it('push input at 16 kHz fills consecutive slots and gets frames; interrupt() drops what was queued', async () => {
+    const server = await startServer({ latencyMs: 150 });
+    cleanup.push(() => stopServer(server.port));
+    // A 60-slot ring holds 2.4 s: most of the 6 s pushed waits in the queue.
+    const el = createSession({ server: server.url, model: 'demo', input: 'push', 'playback-delay': '300', 'buffer-slots': '60', muted: '' });
+    const frames = record(el, 'lipsync-frame');
+    document.body.append(el);
+    cleanup.push(() => el.remove());
+    await el.start();
+    await waitFor(() => el.hasAttribute('data-connected'), 5000, 'connection');
+    // 6 s of a voiced tone at 16 kHz, pushed at once like a fast TTS stream.
+    const tts = new Float32Array(16000 * 6).map((_, i) => 0.4 * Math.sin((2 * Math.PI * 180 * i) / 16000) * (0.6 + 0.4 * Math.sin(i / 900)));
+    el.pushAudio(tts, 16000);
+    await waitFor(() => frames.length >= 5, 5000, 'first frames');
+    const got = await received(server.port);
+    const ids = got.map((r) => r.frameId).sort((a, b) => a - b);
+    for (let i = 1; i < ids.length; i++) expect(ids[i]).to.equal(ids[i - 1]! + 1);
+    expect(ids.length, 'pushed audio is sent ahead of time, as far as the ring reaches').to.be.within(50, 62);
+    expect(el.metrics.audioBufferFill).to.be.at.least(50);
+
+    el.interrupt();
+    const framesAtInterrupt = frames.length;
+    const m = el.metrics;
+    expect(m.audioBufferFill).to.equal(0);
+    expect(m.frameBufferFill).to.equal(0);
+    // Answers to requests in flight arrive within 150 ms; none of them may surface as a frame.
+    await sleep(600);
+    expect(frames.length).to.equal(framesAtInterrupt);
+    const afterInterrupt = (await received(server.port)).length;
+    await sleep(300);
+    expect((await received(server.port)).length, 'nothing more is sent').to.equal(afterInterrupt);
+
+    // The next speech starts clean, right away.
+    el.pushAudio(new Float32Array(24000).map((_, i) => 0.4 * Math.sin(i / 7)), 24000);
+    await waitFor(() => frames.length >= framesAtInterrupt + 5, 5000, 'frames of the next speech');
+    const next = frames.slice(framesAtInterrupt).map((f) => f.detail.frameId);
+    const lastOld = ids.at(-1)!;
+    expect(Math.min(...next), 'new ids start near now, not after the dropped queue').to.be.below(lastOld);
+  });
+
+  it('autostart starts on its own', async () => {
+    const server = await startServer();
+    cleanup.push(() => stopServer(server.port));
+    const el = createSession({ server: server.url, model: 'demo', autostart: '', muted: '' });
+    const states = record(el, 'lipsync-state-change');
+    document.body.append(el);
+    cleanup.push(() => el.remove());
+    await waitFor(() => el.state === 'running', 5000, 'running');
+    expect(states.map((s) => s.detail.state)).to.deep.equal(['loading', 'running']);
+  });
+
+  it('fires lipsync-metrics once a second with every SPEC figure', async () => {
+    const server = await startServer();
+    cleanup.push(() => stopServer(server.port));
+    const el = createSession({ server: server.url, model: 'demo', muted: '' });
+    const metrics = record(el, 'lipsync-metrics');
+    document.body.append(el);
+    cleanup.push(() => el.remove());
+    await el.start();
+    await waitFor(() => metrics.length >= 2, 3500, 'two metrics events');
+    expect(metrics[1]!.at - metrics[0]!.at).to.be.within(900, 1100);
+    expect(Object.keys(metrics[1]!.detail).sort()).to.deep.equal(
+      ['audioBufferFill', 'frameBufferFill', 'framesGenerated', 'fps', 'latencyMs', 'audioLevelDb', 'lateFrames', 'syncErrorMs', 'firstFrameMs', 'playbackDelayMs', 'reconnects', 'bytesSent', 'bytesReceived'].sort(),
+    );
+    expect(metrics[1]!.detail.audioLevelDb).to.be.below(0);
+  });
+});
