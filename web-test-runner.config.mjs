@@ -31,7 +31,7 @@ export default {
   testsFinishTimeout: 600_000,
   middleware: [rangeMiddleware(fileURLToPath(new URL('.', import.meta.url)))],
   plugins: [
-    esbuildPlugin({ ts: true, target: 'es2021', tsconfig: fileURLToPath(new URL('./tsconfig.json', import.meta.url)) }),
+    esbuildPlugin({ ts: true, target: 'es2022', tsconfig: fileURLToPath(new URL('./tsconfig.json', import.meta.url)) }),
     lipsyncServerPlugin(),
   ],
   groups: [
