@@ -3,6 +3,8 @@ import { ContextConsumer, ContextRoot } from '@lit/context';
 import { sessionContext, type LipsyncSessionContext, type SessionSnapshot } from '../context/session-context.js';
 
 const ROOT_FLAG = Symbol.for('lipsync-elements.context-root');
+/** How often a view named by `session="id"` looks again for a session that is not there yet. */
+const LOOKUP_EVERY_MS = 250;
 
 /**
  * Views upgraded before their session element still find it: a context root on the document
@@ -15,34 +17,63 @@ function ensureContextRoot(doc: Document): void {
   new ContextRoot().attach(doc.documentElement);
 }
 
+/** What a `<lipsync-session>` offers a view that names it by id. */
+interface SessionHost extends Element {
+  readonly sessionContext?: LipsyncSessionContext;
+}
+
 /**
- * Connects a view to the `<lipsync-session>` it sits in: finds the context by DOM ancestry,
- * subscribes to its low-rate snapshot and re-renders the host on change.
+ * Connects a view to its `<lipsync-session>`: the one named by `session="id"` when set, else the
+ * nearest ancestor through the context. Subscribes to the low-rate snapshot and re-renders the
+ * host on change.
  */
 export class SessionController implements ReactiveController {
   readonly #host: ReactiveControllerHost & HTMLElement;
+  readonly #sessionId: () => string | null;
+  #fromContext: LipsyncSessionContext | undefined;
   #session: LipsyncSessionContext | undefined;
   #unsubscribe: (() => void) | undefined;
+  #lookupAt = 0;
   /** The latest snapshot, or undefined while no session is found. */
   snapshot: SessionSnapshot | undefined;
 
-  constructor(host: ReactiveControllerHost & HTMLElement) {
+  constructor(host: ReactiveControllerHost & HTMLElement, sessionId: () => string | null = () => null) {
     this.#host = host;
+    this.#sessionId = sessionId;
     // Added before the consumer, so the root is in place when the consumer first asks.
     host.addController(this);
     new ContextConsumer(host, {
       context: sessionContext,
       subscribe: true,
-      callback: (session) => this.#attach(session),
+      callback: (session) => {
+        this.#fromContext = session;
+        this.#resolve();
+      },
     });
   }
 
   /** The session's context, once found. */
   get session(): LipsyncSessionContext | undefined {
+    if (!this.#session && this.#sessionId() && this.#host.isConnected) {
+      const now = performance.now();
+      if (now - this.#lookupAt > LOOKUP_EVERY_MS) {
+        this.#lookupAt = now;
+        this.#resolve();
+      }
+    }
     return this.#session;
   }
 
-  #attach(session: LipsyncSessionContext | undefined): void {
+  #byId(): LipsyncSessionContext | undefined {
+    const id = this.#sessionId();
+    if (!id) return undefined;
+    const root = this.#host.getRootNode() as Document | ShadowRoot;
+    const el = (root.getElementById?.(id) ?? document.getElementById(id)) as SessionHost | null;
+    return el?.localName === 'lipsync-session' ? el.sessionContext : undefined;
+  }
+
+  #resolve(): void {
+    const session = this.#sessionId() ? this.#byId() : this.#fromContext;
     if (session === this.#session) return;
     this.#unsubscribe?.();
     this.#session = session;
@@ -56,10 +87,19 @@ export class SessionController implements ReactiveController {
 
   hostConnected(): void {
     ensureContextRoot(this.#host.ownerDocument);
+    this.#resolve();
+  }
+
+  hostUpdate(): void {
+    // `session` may have changed.
+    this.#resolve();
   }
 
   hostDisconnected(): void {
-    // The consumer asks again on reconnection; drop the old session until it answers.
-    this.#attach(undefined);
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    this.#session = undefined;
+    this.#fromContext = undefined;
+    this.snapshot = undefined;
   }
 }

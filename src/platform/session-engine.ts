@@ -6,6 +6,7 @@ import { CHUNK_MS, CHUNK_SAMPLES, SAMPLE_RATE, createRequestEncoder, decodeRespo
 import { Resampler } from '../core/resampler.js';
 import { SlotRing, SlotState } from '../core/ring.js';
 import { RateCounter, RecentValues, levelDb } from '../core/stats.js';
+import { autoDelayTarget, contextToPerformance, heardAt, performanceToContext, slotHeardAt, stepDelay } from '../core/clock.js';
 import { AudioCapture } from './audio-capture.js';
 import { Transport } from './transport.js';
 
@@ -47,8 +48,8 @@ export interface EngineOptions extends EngineCallbacks {
   audioContext: AudioContext | null;
   srcObject: MediaStream | null;
   workletUrl: string | null;
-  videoWidth: number;
-  videoHeight: number;
+  /** The model video's size now (it may load after the session starts). */
+  videoSize: () => [number, number];
   random?: () => number;
 }
 
@@ -83,6 +84,9 @@ export class SessionEngine {
   /** Ids given up by `interrupt()`: their late answers are dropped without complaint. */
   readonly #dropped = new Set<number>();
   readonly #latency = new RecentValues(256);
+  readonly #syncError = new RecentValues(256);
+  /** Extra delay `auto` adds after frames came too late for speech. */
+  #lateBonusMs = 0;
   readonly #fps = new RateCounter();
   readonly #sources = new Map<number, AudioBufferSourceNode>();
   #context: AudioContext | undefined;
@@ -144,6 +148,32 @@ export class SessionEngine {
 
   get playbackDelayMs(): number {
     return this.#delayMs;
+  }
+
+  /**
+   * The slot whose audio is at the speaker at `now` (a performance.now() time), from the
+   * context's output timestamp; -1 before the first chunk is heard.
+   */
+  slotOnSpeaker(now: number): number {
+    const ctx = this.#context;
+    if (!ctx || this.#t0 === undefined) return -1;
+    const stamp = ctx.getOutputTimestamp();
+    const t = stamp.contextTime && stamp.performanceTime ? performanceToContext(now, stamp as Required<AudioTimestamp>) : ctx.currentTime - (ctx.outputLatency || 0);
+    return slotHeardAt(t, this.#t0, this.#delayMs);
+  }
+
+  /**
+   * A view put slot `frameId` on screen at `now`: records first-frame time and the sync error
+   * (screen time minus the time its audio reached the speaker).
+   */
+  notePresented(frameId: number, now: number, withAiFrame: boolean): void {
+    const ctx = this.#context;
+    if (!ctx || this.#t0 === undefined) return;
+    if (withAiFrame) this.#firstFrameMs ??= now - this.#startedAt;
+    const stamp = ctx.getOutputTimestamp();
+    if (!stamp.contextTime || !stamp.performanceTime) return;
+    const audioAt = contextToPerformance(heardAt(frameId, this.#t0, this.#delayMs), stamp as Required<AudioTimestamp>);
+    this.#syncError.add(Math.abs(now - audioAt));
   }
 
   /**
@@ -251,18 +281,13 @@ export class SessionEngine {
       latencyMs: this.#latency.size ? { p50: this.#latency.percentile(50), p95: this.#latency.percentile(95) } : { p50: null, p95: null },
       audioLevelDb: this.#lastLevelDb,
       lateFrames: this.#lateFrames,
-      syncErrorMs: null,
+      syncErrorMs: this.#syncError.size ? this.#syncError.percentile(95) : null,
       firstFrameMs: this.#firstFrameMs,
       playbackDelayMs: this.#delayMs,
       reconnects: this.#transport.reconnects,
       bytesSent: this.#transport.bytesSent,
       bytesReceived: this.#transport.bytesReceived,
     };
-  }
-
-  /** Marks the first AI frame on screen (the canvas calls this once it drew one). */
-  notePresented(): void {
-    this.#firstFrameMs ??= performance.now() - this.#startedAt;
   }
 
   /** The slot whose 40 ms the capture clock is in now. */
@@ -371,6 +396,7 @@ export class SessionEngine {
     // Frames behind the playhead have been shown.
     this.frames.deleteUpTo(this.#playhead - 2);
     this.#checkTimeouts(now);
+    this.#adaptDelay();
     this.#pumpPush(false);
     this.#sendPending();
     if (this.#speaking && now - this.#lastSpeechAt > SPEECH_HANGOVER_MS) {
@@ -379,19 +405,34 @@ export class SessionEngine {
     }
   }
 
+  /**
+   * `playback-delay="auto"`: moves the delay towards measured latency, only while nothing
+   * audible is queued (so no speech is cut or stretched) and never moving the playhead back.
+   */
+  #adaptDelay(): void {
+    if (this.#o.config.playbackDelay !== 'auto' || this.#latency.size < 5 || this.#speaking) return;
+    const target = autoDelayTarget(this.#latency.percentile(95), this.#lateBonusMs);
+    if (target === this.#delayMs) return;
+    const head = this.ring.captureHead;
+    for (let id = this.#playhead + 1; id <= head; id++) if ((this.ring.level(id) ?? -100) > SPEECH_DB) return;
+    this.#delayMs = stepDelay(this.#delayMs, target);
+  }
+
   /** Chunk `id` is being heard now. */
   #play(id: number, now: number): void {
     const state = this.ring.state(id);
     if (state === SlotState.empty) return;
+    const level = this.ring.level(id) ?? -100;
     if (state === SlotState.audio || state === SlotState.sent) {
-      // Played without its frame: it is late, and given up.
+      // Played without its frame: it is late, and given up. Speech that misses its frame asks
+      // the auto delay for more room.
       this.#lateFrames++;
+      if (level > SPEECH_DB) this.#lateBonusMs = Math.min(1000, this.#lateBonusMs + 20);
       this.ring.setState(id, SlotState.failed);
       this.#inflight.delete(id);
     } else if (state === SlotState.failed) {
       this.#lateFrames++;
     }
-    const level = this.ring.level(id) ?? -100;
     if (level > SPEECH_DB) {
       this.#lastSpeechAt = now;
       if (!this.#speaking) {
@@ -435,7 +476,7 @@ export class SessionEngine {
         return;
       }
       const patch = readFramePatch(response.zip);
-      const placement = placePatch(patch, this.#o.videoWidth, this.#o.videoHeight);
+      const placement = placePatch(patch, ...this.#o.videoSize());
       const latencyMs = performance.now() - inflight.firstSentAt;
       void this.#decode(frameId, patch.image, patch.info.type, patch.box, placement, latencyMs);
     } catch (err) {

@@ -16,4 +16,18 @@ export const styles = css`
     height: 100%;
     object-fit: contain;
   }
+  button {
+    position: absolute;
+    left: 50%;
+    top: 50%;
+    translate: -50% -50%;
+    font: inherit;
+    font-size: 1.1em;
+    padding: 0.6em 1.4em;
+    border: 0;
+    border-radius: 999px;
+    background: var(--lipsync-start-background, rgb(0 0 0 / 0.65));
+    color: var(--lipsync-start-color, #fff);
+    cursor: pointer;
+  }
 `;

@@ -1,5 +1,7 @@
-import { LitElement, html } from 'lit';
+import { LitElement, html, nothing } from 'lit';
 import { property } from 'lit/decorators.js';
+import type { FrameView } from '../../context/session-context.js';
+import { FrameLoop } from '../frame-loop.js';
 import { SessionController } from '../session-controller.js';
 import { styles } from './lipsync-canvas.styles.js';
 
@@ -7,17 +9,20 @@ export type CanvasView = 'composite' | 'inference';
 
 /**
  * One view of a session: the model video with the AI mouth (`composite`) or the AI image alone
- * (`inference`), in a canvas of the model video's intrinsic size, scaled to fit.
+ * (`inference`), in a canvas of the model video's intrinsic size, scaled to fit (letterboxed).
  *
  * @summary A view of the avatar.
  * @tag lipsync-canvas
  *
  * @attr {"composite"|"inference"} view - What to draw. Default `composite`.
- * @attr {boolean} debug - Bounding box and coordinates overlay.
+ * @attr {boolean} debug - Bounding box, coordinates, frame id and time over the picture.
  * @attr {string} session - Id of a `<lipsync-session>` elsewhere in the page, when not inside one.
  *
  * @csspart canvas - The `<canvas>` the view draws into.
+ * @csspart start - The start button shown before the session runs.
  * @cssprop [--lipsync-canvas-background=#000] - Colour around the letterboxed video.
+ * @cssprop [--lipsync-start-background=rgb(0 0 0 / 0.65)] - Background of the start button.
+ * @cssprop [--lipsync-start-color=#fff] - Text colour of the start button.
  */
 export class LipsyncCanvasElement extends LitElement {
   static override styles = styles;
@@ -29,7 +34,13 @@ export class LipsyncCanvasElement extends LitElement {
   /** Id of a `<lipsync-session>` elsewhere in the page. */
   @property({ attribute: 'session' }) session: string | null = null;
 
-  readonly #session = new SessionController(this);
+  readonly #session = new SessionController(this, () => this.session);
+  #last = { frameId: NaN, base: undefined as ImageBitmap | undefined, ai: undefined as unknown, progress: -1, debug: false };
+
+  constructor() {
+    super();
+    new FrameLoop(this, (now) => this.#draw(now));
+  }
 
   /** The canvas in the shadow root. */
   get canvas(): HTMLCanvasElement | null {
@@ -39,6 +50,7 @@ export class LipsyncCanvasElement extends LitElement {
   protected override willUpdate(): void {
     const snapshot = this.#session.snapshot;
     this.style.setProperty('--_aspect', `${snapshot?.videoWidth ?? 720} / ${snapshot?.videoHeight ?? 1280}`);
+    if (snapshot) this.#session.session?.requestVideo();
   }
 
   protected override render() {
@@ -48,7 +60,62 @@ export class LipsyncCanvasElement extends LitElement {
     const label = snapshot
       ? `Avatar ${this.view === 'inference' ? 'inference view' : 'video'} of model "${snapshot.config.model}", ${snapshot.state}`
       : 'Avatar video, not attached to a session';
-    return html`<canvas part="canvas" role="img" aria-label=${label} width=${width} height=${height}></canvas>`;
+    const canStart = snapshot && (snapshot.state === 'idle' || snapshot.state === 'ready') && this.view === 'composite';
+    return html`<canvas part="canvas" role="img" aria-label=${label} width=${width} height=${height}></canvas>${canStart
+        ? html`<button part="start" type="button" @click=${() => void this.#session.session?.start()}>Start</button>`
+        : nothing}`;
+  }
+
+  #draw(now: number): void {
+    const session = this.#session.session;
+    const canvas = this.canvas;
+    const ctx = canvas?.getContext('2d');
+    if (!session || !canvas || !ctx) return;
+    const snapshot = session.getState();
+    const frame = session.frameAt(now);
+    const loading = snapshot.videoTotal > 0 && snapshot.videoLoaded < snapshot.videoTotal;
+    const progress = loading ? snapshot.videoLoaded : -1;
+    const last = this.#last;
+    if (frame.frameId === last.frameId && frame.base === last.base && frame.ai === last.ai && progress === last.progress && this.debug === last.debug) return;
+    const changedSlot = frame.frameId !== last.frameId;
+    this.#last = { frameId: frame.frameId, base: frame.base, ai: frame.ai, progress, debug: this.debug };
+
+    const { width, height } = canvas;
+    if (this.view === 'inference' || !frame.base) ctx.clearRect(0, 0, width, height);
+    if (this.view === 'composite' && frame.base) ctx.drawImage(frame.base, 0, 0, width, height);
+    if (frame.ai) {
+      const { source: s, target: t } = frame.ai.placement;
+      ctx.drawImage(frame.ai.bitmap, s.x, s.y, s.width, s.height, t.x, t.y, t.width, t.height);
+    }
+    if (this.debug) this.#drawDebug(ctx, frame);
+    if (loading) this.#drawProgress(ctx, width, height, snapshot.videoLoaded / snapshot.videoTotal);
+    if (changedSlot && frame.frameId >= 0) session.presented(frame.frameId, now, Boolean(frame.ai));
+  }
+
+  #drawDebug(ctx: CanvasRenderingContext2D, frame: FrameView): void {
+    ctx.save();
+    ctx.font = '24px monospace';
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = ctx.fillStyle = '#f00';
+    if (frame.ai) {
+      const [x1, y1, x2, y2] = frame.ai.box;
+      ctx.strokeRect(x1, y1, x2 - x1, y2 - y1);
+      ctx.fillText(`[${x1.toFixed(0)}, ${y1.toFixed(0)}, ${x2.toFixed(0)}, ${y2.toFixed(0)}]`, x1, Math.max(24, y1 - 8));
+    }
+    ctx.fillText(`frame ${frame.frameId} · base ${frame.baseIndex} · ${((frame.frameId * 40) / 1000).toFixed(2)} s`, 16, 36);
+    ctx.restore();
+  }
+
+  #drawProgress(ctx: CanvasRenderingContext2D, width: number, height: number, fraction: number): void {
+    const barWidth = width * 0.6;
+    const x = (width - barWidth) / 2;
+    const y = height - 80;
+    ctx.save();
+    ctx.fillStyle = 'rgb(0 0 0 / 0.5)';
+    ctx.fillRect(x - 4, y - 4, barWidth + 8, 24);
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(x, y, barWidth * fraction, 16);
+    ctx.restore();
   }
 }
 

@@ -13,6 +13,8 @@ import {
 import { ErrorFolder } from '../../core/error-folding.js';
 import { LipsyncError } from '../../core/errors.js';
 import { SessionEngine, type SessionMetrics } from '../../platform/session-engine.js';
+import { FrameBank, clearVideoCache, loadVideoFrames } from '../../platform/video-frames.js';
+import type { FrameView } from '../../context/session-context.js';
 import { createStore } from '../../core/store.js';
 import { sessionContext, type LipsyncSessionContext, type SessionSnapshot, type SessionState } from '../../context/session-context.js';
 import { emit } from '../events.js';
@@ -54,6 +56,7 @@ const playbackDelayConverter = {
  * @fires {CustomEvent<{connected: boolean, attempt: number}>} lipsync-connection-change - The server connection opened or closed; `attempt` counts failed attempts in a row before it.
  * @fires {CustomEvent<{frameId: number, latency: number}>} lipsync-frame - An AI frame arrived and is ready to show.
  * @fires {CustomEvent<{speaking: boolean}>} lipsync-speaking-change - The played-back audio started or stopped being speech.
+ * @fires {CustomEvent<{loaded: number, total: number}>} lipsync-progress - Model video frames extracted so far (or read from the cache).
  * @fires {CustomEvent<SessionMetrics>} lipsync-metrics - The metrics, once a second while running.
  * @fires {CustomEvent<{code: string, message: string, recoverable: boolean, count: number}>} lipsync-error - Something went wrong; `code` says what (`mic-denied`, `mic-unavailable`, `server-unreachable`, `protocol-error`, `inference-error`, `inference-timeout`, `invalid-attribute`, …).
  */
@@ -108,13 +111,35 @@ export class LipsyncSessionElement extends LitElement {
     config: SESSION_DEFAULTS,
     videoWidth: 720,
     videoHeight: 1280,
+    videoLoaded: 0,
+    videoTotal: 0,
+    metricsLine: '',
   });
 
   /** The context value: one object for the element's whole life. */
   readonly #context: LipsyncSessionContext = {
     getState: () => this.#store.getState(),
     subscribe: (listener) => this.#store.subscribe(listener),
+    start: () => this.start(),
+    requestVideo: () => {
+      this.#videoWanted = true;
+      this.#loadVideo();
+    },
+    frameAt: (now) => this.#frameAt(now),
+    presented: (frameId, now, withAiFrame) => this.#engine?.notePresented(frameId, now, withAiFrame),
+    ring: () => {
+      const engine = this.#engine;
+      if (!engine) return undefined;
+      return { states: engine.ring.states, size: engine.ring.size, captureHead: engine.ring.captureHead, playhead: engine.playhead };
+    },
   };
+
+  #videoWanted = false;
+  #videoKey = '';
+  #videoAbort: AbortController | undefined;
+  #bank: FrameBank | undefined;
+  /** Never show an earlier slot than one already shown (the delay may grow). */
+  #lastShown = -1;
 
   readonly #errors = new ErrorFolder({
     emit: (report) => emit(this, 'lipsync-error', report),
@@ -144,6 +169,11 @@ export class LipsyncSessionElement extends LitElement {
       }
       if (state.connected !== previous.connected) this.toggleAttribute('data-connected', state.connected);
     });
+  }
+
+  /** The context value views use; views placed elsewhere reach it through `session="id"`. */
+  get sessionContext(): LipsyncSessionContext {
+    return this.#context;
   }
 
   /** The session state: `idle`, `loading`, `ready`, `running` or `error`. */
@@ -178,6 +208,7 @@ export class LipsyncSessionElement extends LitElement {
     clearTimeout(this.#teardown);
     this.#teardown = undefined;
     this.dataset['state'] = this.state;
+    this.#loadVideo();
   }
 
   override disconnectedCallback(): void {
@@ -187,8 +218,84 @@ export class LipsyncSessionElement extends LitElement {
       this.#teardown = undefined;
       if (this.isConnected) return;
       this.stop();
+      this.#videoAbort?.abort();
+      this.#videoKey = '';
+      this.#bank?.close();
+      this.#bank = undefined;
       this.#errors.clear();
     }, 0);
+  }
+
+  /** The model video URL for the current configuration. */
+  #videoUrl(): string {
+    const { config } = this.#store.getState();
+    return config.videoSrc ?? `${config.modelsBase.replace(/\/+$/, '')}/${encodeURIComponent(config.model)}/video.mp4`;
+  }
+
+  #loadVideo(): void {
+    const { config } = this.#store.getState();
+    if (!this.#videoWanted || this.#fatal || !this.isConnected) return;
+    const url = this.#videoUrl();
+    const key = `${url}|${config.maxFrames}|${config.cache}`;
+    if (key === this.#videoKey) return;
+    this.#videoKey = key;
+    this.#videoAbort?.abort();
+    const abort = new AbortController();
+    this.#videoAbort = abort;
+    if (this.state !== 'running') this.#store.update({ state: 'loading' });
+    this.#store.update({ videoLoaded: 0, videoTotal: 0 });
+    loadVideoFrames({
+      url,
+      model: config.model,
+      maxFrames: config.maxFrames,
+      cache: config.cache,
+      signal: abort.signal,
+      onProgress: (loaded, total) => {
+        this.#store.update({ videoLoaded: loaded, videoTotal: total });
+        emit(this, 'lipsync-progress', { loaded, total });
+      },
+      onCacheUnavailable: (message) => this.#errors.report('cache-unavailable', message, true),
+    }).then(
+      (video) => {
+        if (abort.signal.aborted) return;
+        this.#bank?.close();
+        this.#bank = new FrameBank(video);
+        this.#bank.get(0);
+        this.#store.update({ videoWidth: video.width, videoHeight: video.height });
+        if (this.state === 'loading' && !this.#engine) this.#store.update({ state: 'ready' });
+      },
+      (err: unknown) => {
+        if (abort.signal.aborted) return;
+        this.#videoKey = '';
+        if (this.state === 'loading' && !this.#engine) this.#store.update({ state: 'error' });
+        if (err instanceof LipsyncError) this.#errors.report(err.code, err.message, err.recoverable);
+        else this.#errors.report('video-load-failed', `model video ${url}: ${String(err)}`, false);
+      },
+    );
+  }
+
+  #frameAt(now: number): FrameView {
+    const engine = this.#engine;
+    const bank = this.#bank;
+    let frameId = -1;
+    if (engine) {
+      frameId = Math.max(this.#lastShown, engine.slotOnSpeaker(now));
+      this.#lastShown = frameId;
+    }
+    const baseIndex = bank && frameId >= 0 ? frameId % bank.count : 0;
+    const ai = engine && frameId >= 0 ? engine.frames.get(frameId) : undefined;
+    return { frameId, baseIndex, base: bank?.get(baseIndex), ai };
+  }
+
+  /** Deletes this model's cached video frames (IndexedDB); the next load extracts them again. */
+  async clearCache(): Promise<void> {
+    const { config } = this.#store.getState();
+    if (!config.model) return;
+    try {
+      await clearVideoCache(config.model);
+    } catch (err) {
+      this.#errors.report('cache-unavailable', `the frame cache could not be cleared: ${err instanceof Error ? err.message : String(err)}`, true);
+    }
   }
 
   /**
@@ -226,7 +333,15 @@ export class LipsyncSessionElement extends LitElement {
     if (this.#engine !== engine) return; // stopped while starting
     this.#waitForGesture(engine.context);
     this.#store.update({ state: 'running' });
-    this.#metricsTimer = setInterval(() => emit(this, 'lipsync-metrics', this.metrics), 1000);
+    this.#lastShown = -1;
+    this.#metricsTimer = setInterval(() => {
+      const m = this.metrics;
+      emit(this, 'lipsync-metrics', m);
+      const ms = (v: number | null) => (v === null ? '–' : `${Math.round(v)} ms`);
+      this.#store.update({
+        metricsLine: `${m.fps} fps · latency p50 ${ms(m.latencyMs.p50)} p95 ${ms(m.latencyMs.p95)} · delay ${m.playbackDelayMs} ms · late ${m.lateFrames} · audio ${m.audioBufferFill} · frames ${m.frameBufferFill}`,
+      });
+    }, 1000);
   }
 
   #createEngine(snapshot: SessionSnapshot): SessionEngine {
@@ -235,8 +350,10 @@ export class LipsyncSessionElement extends LitElement {
       audioContext: this.audioContext,
       srcObject: this.srcObject,
       workletUrl: LipsyncSessionElement.workletUrl,
-      videoWidth: snapshot.videoWidth,
-      videoHeight: snapshot.videoHeight,
+      videoSize: () => {
+        const { videoWidth, videoHeight } = this.#store.getState();
+        return [videoWidth, videoHeight];
+      },
       onConnection: (connected, attempt) => {
         this.#store.update({ connected });
         emit(this, 'lipsync-connection-change', { connected, attempt });
@@ -276,7 +393,7 @@ export class LipsyncSessionElement extends LitElement {
     if (!engine) return;
     engine.stop();
     const { state, connected } = this.#store.getState();
-    this.#store.update({ state: state === 'error' ? 'error' : 'idle', connected: false });
+    this.#store.update({ state: state === 'error' ? 'error' : this.#bank ? 'ready' : 'idle', connected: false, metricsLine: '' });
     if (connected) emit(this, 'lipsync-connection-change', { connected: false, attempt: 0 });
   }
 
@@ -320,6 +437,7 @@ export class LipsyncSessionElement extends LitElement {
     this.#fatal = fatal;
     if (fatal) this.stop();
     this.#store.update({ config, state });
+    this.#loadVideo();
     if (config.autostart && !fatal && !this.#autostarted && this.isConnected) {
       this.#autostarted = true;
       queueMicrotask(() => void this.start());

@@ -1,0 +1,249 @@
+import { openDB, type IDBPDatabase } from 'idb';
+import { LipsyncError } from '../core/errors.js';
+import { FPS } from '../core/protocol.js';
+
+/** The model video as frames: JPEG blobs at 25 fps, frame i showing t = (i + 0.5) / 25 s. */
+export interface VideoFrames {
+  width: number;
+  height: number;
+  frames: Blob[];
+}
+
+export interface LoadOptions {
+  url: string;
+  maxFrames: number;
+  cache: 'indexeddb' | 'none';
+  /** The cache's name: one database per model. */
+  model: string;
+  onProgress(loaded: number, total: number): void;
+  /** IndexedDB could not be used; the frames stay in memory. */
+  onCacheUnavailable(message: string): void;
+  signal: AbortSignal;
+}
+
+const JPEG_QUALITY = 0.8;
+const STEP_TIMEOUT_MS = 15_000;
+
+function failed(url: string, why: string): LipsyncError {
+  return new LipsyncError('video-load-failed', `model video ${url}: ${why}`, false);
+}
+
+function once(target: EventTarget, ok: string, signal: AbortSignal, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (fn: () => void) => {
+      clearTimeout(timer);
+      target.removeEventListener(ok, onOk);
+      target.removeEventListener('error', onError);
+      signal.removeEventListener('abort', onAbort);
+      fn();
+    };
+    const onOk = () => done(resolve);
+    const onError = () => done(() => reject(new Error(`${what} failed`)));
+    const onAbort = () => done(() => reject(new DOMException('aborted', 'AbortError')));
+    const timer = setTimeout(() => done(() => reject(new Error(`${what} timed out`))), STEP_TIMEOUT_MS);
+    target.addEventListener(ok, onOk);
+    target.addEventListener('error', onError);
+    signal.addEventListener('abort', onAbort);
+  });
+}
+
+/**
+ * Extracts frames with a `<video>` element from a Blob URL (so seeking never depends on the
+ * server honouring HTTP Range): seek to each frame's middle, draw, encode as JPEG.
+ */
+async function extract(blob: Blob, o: LoadOptions): Promise<VideoFrames> {
+  const url = URL.createObjectURL(blob);
+  const video = document.createElement('video');
+  video.muted = true;
+  video.playsInline = true;
+  video.preload = 'auto';
+  try {
+    video.src = url;
+    await once(video, 'loadeddata', o.signal, 'decoding');
+    const { videoWidth: width, videoHeight: height, duration } = video;
+    if (!width || !height || !(duration > 0)) throw new Error('no video track');
+    const total = Math.max(1, Math.min(o.maxFrames, Math.floor(duration * FPS)));
+    const canvas = new OffscreenCanvas(width, height);
+    const ctx = canvas.getContext('2d')!;
+    const frames: Blob[] = [];
+    for (let i = 0; i < total; i++) {
+      video.currentTime = (i + 0.5) / FPS;
+      await once(video, 'seeked', o.signal, `seek to frame ${i}`);
+      ctx.drawImage(video, 0, 0);
+      frames.push(await canvas.convertToBlob({ type: 'image/jpeg', quality: JPEG_QUALITY }));
+      o.onProgress(i + 1, total);
+    }
+    return { width, height, frames };
+  } finally {
+    video.removeAttribute('src');
+    video.load();
+    URL.revokeObjectURL(url);
+  }
+}
+
+type CacheDb = IDBPDatabase<unknown>;
+
+async function openCache(model: string): Promise<CacheDb> {
+  return openDB(`lipsync-elements:${model}`, 1, {
+    upgrade(db) {
+      db.createObjectStore('meta');
+      db.createObjectStore('frames');
+    },
+  });
+}
+
+interface CacheMeta {
+  key: string;
+  width: number;
+  height: number;
+  count: number;
+}
+
+/** What identifies one version of the video: URL plus ETag, Last-Modified or size. */
+function versionKey(url: string, headers: Headers, maxFrames: number): string {
+  const version = headers.get('etag') ?? headers.get('last-modified') ?? headers.get('content-length') ?? '';
+  return `${new URL(url, location.href).href}|${version}|${maxFrames}`;
+}
+
+/**
+ * The model video's frames: from the IndexedDB cache when it holds this version of the video,
+ * else downloaded and extracted (and then cached). Throws `video-load-failed`.
+ */
+export async function loadVideoFrames(o: LoadOptions): Promise<VideoFrames> {
+  let db: CacheDb | undefined;
+  if (o.cache === 'indexeddb') {
+    try {
+      db = await openCache(o.model);
+    } catch (err) {
+      o.onCacheUnavailable(`IndexedDB is unavailable (${err instanceof Error ? err.message : String(err)}); frames stay in memory`);
+    }
+  }
+  let head: Response | undefined;
+  if (db) {
+    try {
+      head = await fetch(o.url, { method: 'HEAD', signal: o.signal });
+    } catch {
+      head = undefined;
+    }
+    if (head?.ok) {
+      const key = versionKey(o.url, head.headers, o.maxFrames);
+      const meta = (await db.get('meta', 'meta')) as CacheMeta | undefined;
+      if (meta?.key === key) {
+        const tx = db.transaction('frames');
+        const frames = (await Promise.all(Array.from({ length: meta.count }, (_, i) => tx.store.get(i)))) as Array<Blob | undefined>;
+        if (frames.every((f): f is Blob => f instanceof Blob)) {
+          o.onProgress(meta.count, meta.count);
+          db.close();
+          return { width: meta.width, height: meta.height, frames };
+        }
+      }
+    }
+  }
+
+  let response: Response;
+  try {
+    response = await fetch(o.url, { signal: o.signal });
+  } catch (err) {
+    db?.close();
+    if (o.signal.aborted) throw err;
+    throw failed(o.url, `cannot be fetched (${err instanceof Error ? err.message : String(err)})`);
+  }
+  if (!response.ok) {
+    db?.close();
+    throw failed(o.url, `HTTP ${response.status}`);
+  }
+  let result: VideoFrames;
+  try {
+    result = await extract(await response.blob(), o);
+  } catch (err) {
+    db?.close();
+    if (o.signal.aborted) throw err;
+    throw failed(o.url, `does not decode (${err instanceof Error ? err.message : String(err)})`);
+  }
+  if (db) {
+    try {
+      const tx = db.transaction(['meta', 'frames'], 'readwrite');
+      const frames = tx.objectStore('frames');
+      await frames.clear();
+      result.frames.forEach((blob, i) => void frames.put(blob, i));
+      const meta: CacheMeta = { key: versionKey(o.url, (head?.ok ? head : response).headers, o.maxFrames), width: result.width, height: result.height, count: result.frames.length };
+      void tx.objectStore('meta').put(meta, 'meta');
+      await tx.done;
+    } catch (err) {
+      o.onCacheUnavailable(`frames could not be cached (${err instanceof Error ? err.message : String(err)})`);
+    } finally {
+      db.close();
+    }
+  }
+  return result;
+}
+
+/** Deletes the cached frames of `model`. */
+export async function clearVideoCache(model: string): Promise<void> {
+  const db = await openCache(model);
+  try {
+    const tx = db.transaction(['meta', 'frames'], 'readwrite');
+    await Promise.all([tx.objectStore('meta').clear(), tx.objectStore('frames').clear(), tx.done]);
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Decoded frames for a short window ahead of the one asked for, so memory stays at a few
+ * frames (250 decoded 720×1280 frames would take ~900 MB). `get(i)` answers at once with what
+ * is decoded and starts decoding the window.
+ */
+export class FrameBank {
+  readonly width: number;
+  readonly height: number;
+  readonly count: number;
+  readonly #blobs: Blob[];
+  readonly #decoded = new Map<number, ImageBitmap>();
+  readonly #pending = new Set<number>();
+  readonly #window: number;
+  #closed = false;
+
+  constructor(video: VideoFrames, window = 8) {
+    this.width = video.width;
+    this.height = video.height;
+    this.count = video.frames.length;
+    this.#blobs = video.frames;
+    this.#window = window;
+  }
+
+  /** The decoded frame `index % count`, if ready; decodes it and the next few either way. */
+  get(index: number): ImageBitmap | undefined {
+    const i = ((index % this.count) + this.count) % this.count;
+    const keep = new Set<number>();
+    for (let k = 0; k < this.#window; k++) keep.add((i + k) % this.count);
+    for (const [j, bitmap] of this.#decoded) {
+      // Keep the one just behind too: it may still be on screen.
+      if (!keep.has(j) && j !== (i - 1 + this.count) % this.count) {
+        bitmap.close();
+        this.#decoded.delete(j);
+      }
+    }
+    for (const j of keep) this.#decode(j);
+    return this.#decoded.get(i);
+  }
+
+  #decode(i: number): void {
+    if (this.#decoded.has(i) || this.#pending.has(i) || this.#closed) return;
+    this.#pending.add(i);
+    createImageBitmap(this.#blobs[i]!).then(
+      (bitmap) => {
+        this.#pending.delete(i);
+        if (this.#closed) bitmap.close();
+        else this.#decoded.set(i, bitmap);
+      },
+      () => this.#pending.delete(i),
+    );
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const b of this.#decoded.values()) b.close();
+    this.#decoded.clear();
+  }
+}

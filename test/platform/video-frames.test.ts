@@ -1,0 +1,114 @@
+import { expect } from '@open-wc/testing';
+import { openDB } from 'idb';
+import { FrameBank, clearVideoCache, loadVideoFrames, type LoadOptions } from '../../src/platform/video-frames.js';
+import { LipsyncError } from '../../src/core/errors.js';
+
+/** Reads the number a frame of numbered.mp4 shows (eight squares, white = 1). */
+async function frameNumber(blob: Blob): Promise<number> {
+  const bitmap = await createImageBitmap(blob);
+  const ctx = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d')!;
+  ctx.drawImage(bitmap, 0, 0);
+  let n = 0;
+  for (let bit = 0; bit < 8; bit++) if (ctx.getImageData(25 + bit * 38, 40, 1, 1).data[0]! > 128) n |= 1 << bit;
+  return n;
+}
+
+function options(over: Partial<LoadOptions> = {}): LoadOptions & { progress: Array<[number, number]>; cacheProblems: string[] } {
+  const progress: Array<[number, number]> = [];
+  const cacheProblems: string[] = [];
+  return {
+    url: '/test/fixtures/numbered.mp4',
+    model: `test-${Math.random().toString(36).slice(2)}`,
+    maxFrames: 250,
+    cache: 'indexeddb',
+    signal: new AbortController().signal,
+    onProgress: (l, t) => progress.push([l, t]),
+    onCacheUnavailable: (m) => cacheProblems.push(m),
+    progress,
+    cacheProblems,
+    ...over,
+  };
+}
+
+describe('model video frames', function () {
+  this.timeout(60_000);
+
+  it('extracts every frame at 25 fps, in order, as JPEG, with progress', async () => {
+    const o = options({ cache: 'none' });
+    const video = await loadVideoFrames(o);
+    expect([video.width, video.height]).to.deep.equal([320, 240]);
+    expect(video.frames).to.have.length(50);
+    expect(video.frames.every((f) => f.type === 'image/jpeg')).to.equal(true);
+    const numbers = await Promise.all(video.frames.map(frameNumber));
+    expect(numbers).to.deep.equal(Array.from({ length: 50 }, (_, i) => i));
+    expect(o.progress.at(-1)).to.deep.equal([50, 50]);
+    expect(o.progress).to.have.length(50);
+  });
+
+  it('stops at max-frames', async () => {
+    const video = await loadVideoFrames(options({ cache: 'none', maxFrames: 10 }));
+    expect(video.frames).to.have.length(10);
+    expect(await frameNumber(video.frames[9]!)).to.equal(9);
+  });
+
+  it('loads a second time from IndexedDB without decoding, much faster; clearVideoCache empties it', async () => {
+    const o = options();
+    let t = performance.now();
+    await loadVideoFrames(o);
+    const cold = performance.now() - t;
+    t = performance.now();
+    const again = options({ model: o.model });
+    const cached = await loadVideoFrames(again);
+    const warm = performance.now() - t;
+    expect(cached.frames).to.have.length(50);
+    expect(await frameNumber(cached.frames[37]!)).to.equal(37);
+    expect(again.progress, 'no per-frame extraction').to.deep.equal([[50, 50]]);
+    expect(warm, `cold ${cold.toFixed(0)} ms, cached ${warm.toFixed(0)} ms`).to.be.below(cold / 3);
+    console.log(`numbered.mp4 (50 frames, 320×240): extraction ${cold.toFixed(0)} ms, cached load ${warm.toFixed(0)} ms`);
+
+    await clearVideoCache(o.model);
+    const third = options({ model: o.model });
+    await loadVideoFrames(third);
+    expect(third.progress, 'extracted again after clearing').to.have.length(50);
+  });
+
+  it('reports cache-unavailable and still returns the frames when IndexedDB refuses', async () => {
+    const o = options();
+    // A database of a newer version than the element opens: opening it fails (VersionError).
+    const db = await openDB(`lipsync-elements:${o.model}`, 5);
+    db.close();
+    const video = await loadVideoFrames(o);
+    expect(video.frames).to.have.length(50);
+    expect(o.cacheProblems).to.have.length(1);
+    expect(o.cacheProblems[0]).to.contain('IndexedDB');
+  });
+
+  it('gives video-load-failed naming the URL for a missing or undecodable video', async () => {
+    for (const url of ['/test/fixtures/missing.mp4', '/test/fixtures/speech-44k.wav']) {
+      try {
+        await loadVideoFrames(options({ url, cache: 'none' }));
+        expect.fail(`${url} loaded`);
+      } catch (err) {
+        expect(err).to.be.instanceOf(LipsyncError);
+        expect((err as LipsyncError).code).to.equal('video-load-failed');
+        expect((err as LipsyncError).message).to.contain(url);
+      }
+    }
+  });
+
+  it('keeps only a short window of frames decoded', async () => {
+    const video = await loadVideoFrames(options({ cache: 'none' }));
+    const bank = new FrameBank(video, 4);
+    expect(bank.get(0)).to.equal(undefined); // decoding starts now
+    await new Promise((r) => setTimeout(r, 200));
+    const first = bank.get(0)!;
+    expect(first).to.be.instanceOf(ImageBitmap);
+    bank.get(20);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(bank.get(20)).to.be.instanceOf(ImageBitmap);
+    // Frame 0 left the window: its bitmap was closed (a closed bitmap reports 0×0).
+    expect(first.width).to.equal(0);
+    expect(bank.get(70)).to.equal(bank.get(20)); // index wraps modulo the frame count
+    bank.close();
+  });
+});
