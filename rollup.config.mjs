@@ -2,7 +2,7 @@ import { nodeResolve } from '@rollup/plugin-node-resolve';
 import typescript from '@rollup/plugin-typescript';
 import terser from '@rollup/plugin-terser';
 
-const dependencies = [/^lit(\/|$)/, /^@lit\//, /^fflate$/, /^idb$/];
+const dependencies = [/^lit(\/|$)/, /^@lit\//, /^idb$/];
 const isIndex = (id) => /(^|\/)index\.(js|ts)$/.test(id);
 
 export default [

@@ -44,8 +44,8 @@ function checkBox(box: Box): void {
  * magic bytes, the box by its 16-byte size. Extra entries are ignored; any order is accepted.
  * When several 16-byte entries are present, the first valid box wins.
  */
-export function readFramePatch(zip: Uint8Array, limits: ZipLimits = DEFAULT_ZIP_LIMITS): FramePatch {
-  const entries = readZip(zip, limits);
+export async function readFramePatch(zip: Uint8Array, limits: ZipLimits = DEFAULT_ZIP_LIMITS): Promise<FramePatch> {
+  const entries = await readZip(zip, limits);
   let image: Uint8Array | undefined;
   const boxes: Box[] = [];
   for (const entry of entries) {

@@ -1,4 +1,3 @@
-import { Inflate } from 'fflate';
 import { crc32 } from './crc32.js';
 import { ProtocolError } from './errors.js';
 
@@ -37,8 +36,6 @@ const METHOD_STORED = 0;
 const METHOD_DEFLATE = 8;
 const METHOD_AES = 99;
 const EXTRA_ZIP64 = 0x0001;
-/** Input handed to the inflater per step: deflate expands at most ~1032:1, so one step yields ≤ ~4 MiB. */
-const INFLATE_STEP = 4096;
 
 const utf8 = new TextDecoder('utf-8');
 
@@ -70,31 +67,34 @@ function hasZip64Extra(view: DataView, start: number, end: number): boolean {
   return false;
 }
 
-function inflate(input: Uint8Array, size: number, name: string): Uint8Array {
+/**
+ * Inflates raw deflate data with the platform's own `DecompressionStream` (browsers, Workers,
+ * Node ≥ 20), reading its output as it comes and stopping the moment it passes the declared
+ * size, so a deflate bomb costs no more than `size` bytes of work.
+ */
+async function inflate(input: Uint8Array, size: number, name: string): Promise<Uint8Array> {
   const out = new Uint8Array(size);
   let written = 0;
-  let ended = false;
-  const inflater = new Inflate((chunk, final) => {
-    if (written + chunk.length > size) {
-      throw corrupt(`entry "${name}" inflates past its declared ${size} bytes`);
-    }
-    out.set(chunk, written);
-    written += chunk.length;
-    if (final) ended = true;
-  });
+  const stream = new DecompressionStream('deflate-raw');
+  const writer = stream.writable.getWriter();
+  // Failures surface on the reading side; these promises must not reject unhandled.
+  writer.write(input as Uint8Array<ArrayBuffer>).catch(() => {});
+  writer.close().catch(() => {});
+  const reader = stream.readable.getReader();
   try {
-    for (let p = 0; p < input.length; p += INFLATE_STEP) {
-      const end = Math.min(p + INFLATE_STEP, input.length);
-      inflater.push(input.subarray(p, end), end === input.length);
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (written + value.length > size) throw corrupt(`entry "${name}" inflates past its declared ${size} bytes`);
+      out.set(value, written);
+      written += value.length;
     }
-    if (input.length === 0) inflater.push(input, true);
   } catch (err) {
+    void reader.cancel().catch(() => {});
     if (err instanceof ProtocolError) throw err;
     throw corrupt(`entry "${name}": ${err instanceof Error ? err.message : 'invalid deflate data'}`);
   }
-  if (!ended || written !== size) {
-    throw corrupt(`entry "${name}" inflates to ${written} bytes, ${size} declared`);
-  }
+  if (written !== size) throw corrupt(`entry "${name}" inflates to ${written} bytes, ${size} declared`);
   return out;
 }
 
@@ -104,7 +104,7 @@ function inflate(input: Uint8Array, size: number, name: string): Uint8Array {
  * ZIP64, encryption, other methods, bad CRCs and anything inconsistent throw `ProtocolError`.
  * Every size is checked against `limits` before anything is allocated for it.
  */
-export function readZip(bytes: Uint8Array, limits: ZipLimits = DEFAULT_ZIP_LIMITS): ZipEntry[] {
+export async function readZip(bytes: Uint8Array, limits: ZipLimits = DEFAULT_ZIP_LIMITS): Promise<ZipEntry[]> {
   if (bytes.length < EOCD_BYTES) throw corrupt(`${bytes.length} bytes is too short for a ZIP`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const eocd = findEndOfCentralDirectory(bytes, view);
@@ -192,7 +192,7 @@ export function readZip(bytes: Uint8Array, limits: ZipLimits = DEFAULT_ZIP_LIMIT
       if (compressedSize !== size) throw corrupt(`stored entry "${name}" has two sizes`);
       data = raw;
     } else {
-      data = inflate(raw, size, name);
+      data = await inflate(raw, size, name);
     }
     if (crc32(data) !== crc) throw new ProtocolError('zip-crc', `entry "${name}" fails its CRC check`);
     entries.push({ name, data });

@@ -1,7 +1,7 @@
 import type { SessionConfig } from '../core/config.js';
 import { ProtocolError, type LipsyncErrorCode } from '../core/errors.js';
 import { FrameStore } from '../core/frame-store.js';
-import { placePatch, readFramePatch, type Box, type Placement } from '../core/frame-patch.js';
+import { placePatch, readFramePatch, type Box, type FramePatch, type Placement } from '../core/frame-patch.js';
 import { CHUNK_MS, CHUNK_SAMPLES, SAMPLE_RATE, createRequestEncoder, decodeResponse, isFrameResponse } from '../core/protocol.js';
 import { Resampler } from '../core/resampler.js';
 import { SlotRing, SlotState } from '../core/ring.js';
@@ -475,15 +475,27 @@ export class SessionEngine {
         this.#o.onError('inference-error', `frame ${frameId}: status ${response.status}${response.message ? `: ${response.message}` : ''}`, true);
         return;
       }
-      const patch = readFramePatch(response.zip);
-      const placement = placePatch(patch, ...this.#o.videoSize());
-      const latencyMs = performance.now() - inflight.firstSentAt;
-      void this.#decode(frameId, patch.image, patch.info.type, patch.box, placement, latencyMs);
+      void this.#accept(frameId, response.zip, inflight.firstSentAt);
     } catch (err) {
       // The frame stays in flight: it times out and is retried as usual.
       if (err instanceof ProtocolError) this.#o.onError('protocol-error', frameId >= 0 ? `frame ${frameId}: ${err.message}` : err.message, true);
       else throw err;
     }
+  }
+
+  /** Opens an OK answer's ZIP and decodes its image off the message handler. */
+  async #accept(frameId: number, zip: Uint8Array, firstSentAt: number): Promise<void> {
+    let patch: FramePatch;
+    let placement: Placement;
+    try {
+      patch = await readFramePatch(zip);
+      placement = placePatch(patch, ...this.#o.videoSize());
+    } catch (err) {
+      if (err instanceof ProtocolError) this.#o.onError('protocol-error', `frame ${frameId}: ${err.message}`, true);
+      else throw err;
+      return;
+    }
+    await this.#decode(frameId, patch.image, patch.info.type, patch.box, placement, performance.now() - firstSentAt);
   }
 
   async #decode(frameId: number, image: Uint8Array, type: string, box: Box, placement: Placement, latencyMs: number): Promise<void> {

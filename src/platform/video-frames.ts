@@ -67,8 +67,22 @@ async function extract(blob: Blob, o: LoadOptions): Promise<VideoFrames> {
     const ctx = canvas.getContext('2d')!;
     const frames: Blob[] = [];
     for (let i = 0; i < total; i++) {
+      // 'seeked' can come before the new frame reaches the element's picture; where the browser
+      // says when a frame is presented, wait for that too (bounded: an identical frame may not
+      // count as new).
+      const presented =
+        'requestVideoFrameCallback' in video
+          ? new Promise<void>((resolve) => {
+              const handle = video.requestVideoFrameCallback(() => resolve());
+              setTimeout(() => {
+                video.cancelVideoFrameCallback(handle);
+                resolve();
+              }, 250);
+            })
+          : undefined;
       video.currentTime = (i + 0.5) / FPS;
       await once(video, 'seeked', o.signal, `seek to frame ${i}`);
+      await presented;
       ctx.drawImage(video, 0, 0);
       frames.push(await canvas.convertToBlob({ type: 'image/jpeg', quality: JPEG_QUALITY }));
       o.onProgress(i + 1, total);

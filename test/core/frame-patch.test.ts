@@ -7,9 +7,9 @@ import { readImageInfo } from '../../src/core/image-info.js';
 import { readZip } from '../../src/core/zip.js';
 import { boxBytes, buildZip, makeImage } from '../helpers/zip-writer.js';
 
-function reasonOf(fn: () => unknown): string {
+async function reasonOf(fn: () => unknown): Promise<string> {
   try {
-    fn();
+    await fn();
   } catch (err) {
     expect(err).to.be.instanceOf(ProtocolError);
     return (err as ProtocolError).reason;
@@ -28,13 +28,13 @@ describe('image header reader', () => {
   }
 
   it('rejects non-images, truncated headers and giant sizes before decoding', async () => {
-    expect(reasonOf(() => readImageInfo(new Uint8Array([1, 2, 3, 4])))).to.equal('bad-image');
+    expect(await reasonOf(() => readImageInfo(new Uint8Array([1, 2, 3, 4])))).to.equal('bad-image');
     const jpeg = await makeImage(64, 64);
-    expect(reasonOf(() => readImageInfo(jpeg.subarray(0, 20)))).to.equal('bad-image');
+    expect(await reasonOf(() => readImageInfo(jpeg.subarray(0, 20)))).to.equal('bad-image');
     const png = await makeImage(64, 64, 'image/png');
     const huge = png.slice();
     new DataView(huge.buffer).setUint32(16, 100_000);
-    expect(reasonOf(() => readImageInfo(huge))).to.equal('too-large');
+    expect(await reasonOf(() => readImageInfo(huge))).to.equal('too-large');
   });
 });
 
@@ -44,14 +44,14 @@ describe('response ZIP reader', () => {
     jpeg = await makeImage(120, 80);
   });
 
-  it('reads what the server writer writes', () => {
-    const patch = readFramePatch(writeFramePatch(jpeg, BOX));
+  it('reads what the server writer writes', async () => {
+    const patch = await readFramePatch(writeFramePatch(jpeg, BOX));
     expect(patch.box).to.deep.equal([...BOX]);
     expect(patch.info).to.deep.equal({ type: 'image/jpeg', width: 120, height: 80 });
     expect(patch.image.length).to.equal(jpeg.length);
   });
 
-  it('accepts stored and deflated entries, data descriptors, comments and directories', () => {
+  it('accepts stored and deflated entries, data descriptors, comments and directories', async () => {
     const variants = [
       buildZip([{ name: 'frame.jpg', data: jpeg }, { name: 'bbox.bin', data: boxBytes(BOX) }]),
       buildZip([{ name: 'frame.jpg', data: jpeg, deflate: true }, { name: 'bbox.bin', data: boxBytes(BOX), deflate: true }]),
@@ -63,20 +63,20 @@ describe('response ZIP reader', () => {
       zipSync({ 'a.jpg': [jpeg, { level: 9 }], 'b.bin': boxBytes(BOX) }),
     ];
     for (const zip of variants) {
-      const patch = readFramePatch(zip);
+      const patch = await readFramePatch(zip);
       expect(patch.box).to.deep.equal([...BOX]);
       expect(Array.from(patch.image)).to.deep.equal(Array.from(jpeg));
     }
   });
 
-  it('finds entries by content: any names, any order, extra entries ignored', () => {
+  it('finds entries by content: any names, any order, extra entries ignored', async () => {
     const zip = buildZip([
       { name: 'readme.txt', data: new TextEncoder().encode('this is not the box, it is longer') },
       { name: 'z', data: boxBytes(BOX) },
       { name: 'notes.json', data: new TextEncoder().encode('{}') },
       { name: 'image.dat', data: jpeg, deflate: true },
     ]);
-    const patch = readFramePatch(zip);
+    const patch = await readFramePatch(zip);
     expect(patch.box).to.deep.equal([...BOX]);
     expect(patch.info.type).to.equal('image/jpeg');
   });
@@ -84,11 +84,11 @@ describe('response ZIP reader', () => {
   it('accepts PNG and WebP images', async () => {
     for (const type of ['image/png', 'image/webp']) {
       const img = await makeImage(30, 20, type);
-      expect(readFramePatch(writeFramePatch(img, BOX, 'x')).info).to.deep.equal({ type, width: 30, height: 20 });
+      expect((await readFramePatch(writeFramePatch(img, BOX, 'x'))).info).to.deep.equal({ type, width: 30, height: 20 });
     }
   });
 
-  it('rejects every malformed archive with its reason', () => {
+  it('rejects every malformed archive with its reason', async () => {
     const entries = () => [{ name: 'f.jpg', data: jpeg }, { name: 'b.bin', data: boxBytes(BOX) }];
     const cases: Array<[string, Uint8Array]> = [
       ['zip-corrupt', new Uint8Array(10)],
@@ -109,10 +109,10 @@ describe('response ZIP reader', () => {
       ['bad-box', buildZip([entries()[0]!, { name: 'b.bin', data: boxBytes([0, 0, Infinity, 5]) }])],
       ['bad-image', buildZip([{ name: 'f.jpg', data: jpeg.subarray(0, 8) }, entries()[1]!])],
     ];
-    for (const [reason, zip] of cases) expect(reasonOf(() => readFramePatch(zip)), reason).to.equal(reason);
+    for (const [reason, zip] of cases) expect(await reasonOf(() => readFramePatch(zip)), reason).to.equal(reason);
   });
 
-  it('refuses a deflate bomb before it grows past its declared size', () => {
+  it('refuses a deflate bomb before it grows past its declared size', async () => {
     const zeros = new Uint8Array(4 * 1024 * 1024);
     const bomb = buildZip([{ name: 'f.jpg', data: zeros, deflate: true }]);
     // Lie about the uncompressed size in the central directory: 1 KiB declared, 4 MiB inside.
@@ -120,9 +120,9 @@ describe('response ZIP reader', () => {
     const central = bomb.length - 22 - 46 - 'f.jpg'.length;
     view.setUint32(central + 24, 1024, true);
     const started = performance.now();
-    expect(reasonOf(() => readZip(bomb))).to.equal('zip-corrupt');
+    expect(await reasonOf(() => readZip(bomb))).to.equal('zip-corrupt');
     expect(performance.now() - started).to.be.below(500);
-    expect(reasonOf(() => readZip(bomb, { maxEntries: 4, maxEntryBytes: 1000, maxTotalBytes: 1000 }))).to.equal('too-large');
+    expect(await reasonOf(() => readZip(bomb, { maxEntries: 4, maxEntryBytes: 1000, maxTotalBytes: 1000 }))).to.equal('too-large');
   });
 });
 
@@ -150,8 +150,8 @@ describe('patch placement', () => {
     });
   });
 
-  it('rejects a box with no area inside the frame', () => {
-    expect(reasonOf(() => placePatch({ info: info(10, 10), box: [720, 0, 800, 10] }, 720, 1280))).to.equal('box-out-of-frame');
-    expect(reasonOf(() => placePatch({ info: info(10, 10), box: [-20, -20, -1, -1] }, 720, 1280))).to.equal('box-out-of-frame');
+  it('rejects a box with no area inside the frame', async () => {
+    expect(await reasonOf(() => placePatch({ info: info(10, 10), box: [720, 0, 800, 10] }, 720, 1280))).to.equal('box-out-of-frame');
+    expect(await reasonOf(() => placePatch({ info: info(10, 10), box: [-20, -20, -1, -1] }, 720, 1280))).to.equal('box-out-of-frame');
   });
 });

@@ -8,14 +8,14 @@ const CASES = 20_000;
 const SEED = 0x5eed;
 
 /** Runs the whole client-side decode path and the server-side request decode on one input. */
-function decodeEverything(bytes: Uint8Array): void {
+async function decodeEverything(bytes: Uint8Array): Promise<void> {
   try {
     decodeRequest(bytes);
   } catch (err) {
     if (!(err instanceof ProtocolError)) throw err;
   }
   const response = decodeResponse(bytes);
-  if (isFrameResponse(response)) placePatch(readFramePatch(response.zip), 720, 1280);
+  if (isFrameResponse(response)) placePatch(await readFramePatch(response.zip), 720, 1280);
 }
 
 describe('codec fuzz', function () {
@@ -88,7 +88,7 @@ describe('codec fuzz', function () {
       const input = i % 5 === 0 ? new Uint8Array(int(200)).map(() => int(256)) : mutate(seeds[int(seeds.length)]!);
       const started = performance.now();
       try {
-        decodeEverything(input);
+        await decodeEverything(input);
         accepted++;
       } catch (err) {
         if (!(err instanceof ProtocolError)) {

@@ -120,7 +120,7 @@ describe('reference inference server', () => {
     for (const m of c.messages) {
       const r = decodeResponse(m);
       assert.ok(isFrameResponse(r));
-      const patch = readFramePatch(r.zip);
+      const patch = await readFramePatch(r.zip);
       assert.equal(patch.info.type, 'image/jpeg');
       const [x1, y1, x2, y2] = patch.box;
       assert.ok(x1 >= 0 && y1 >= 0 && x2 <= 720 && y2 <= 1280 && x1 < x2 && y1 < y2, `box ${patch.box}`);
@@ -129,7 +129,7 @@ describe('reference inference server', () => {
       assert.deepEqual([img.width, img.height], [patch.info.width, patch.info.height]);
     }
     // Id k animates base frame k % 250: ids 0 and 250 share the box; 123 has its own.
-    const boxes = c.messages.map((m) => readFramePatch((decodeResponse(m) as { zip: Uint8Array }).zip).box.join());
+    const boxes = await Promise.all(c.messages.map(async (m) => (await readFramePatch((decodeResponse(m) as { zip: Uint8Array }).zip)).box.join()));
     assert.equal(boxes[0], boxes[3]);
     assert.notEqual(boxes[0], boxes[1]);
     c.close();
@@ -143,7 +143,7 @@ describe('reference inference server', () => {
       for (let k = 0; k < 4; k++) c.ws.send(encodeRequest({ model: 'demo', frameId: k * 250, samples }));
       await c.until(() => c.messages.length === 4);
       c.close();
-      const patch = readFramePatch((decodeResponse(c.messages[3]!) as { zip: Uint8Array }).zip);
+      const patch = await readFramePatch((decodeResponse(c.messages[3]!) as { zip: Uint8Array }).zip);
       const img = await loadImage(Buffer.from(patch.image));
       const canvas = createCanvas(img.width, img.height);
       const ctx = canvas.getContext('2d');

@@ -1,5 +1,4 @@
 import { LitElement, html } from 'lit';
-import { property } from 'lit/decorators.js';
 import { SlotState } from '../../core/ring.js';
 import { FrameLoop } from '../frame-loop.js';
 import { SessionController } from '../session-controller.js';
@@ -41,9 +40,12 @@ function packColour(css: string, probe: CanvasRenderingContext2D): number {
  */
 export class LipsyncBufferViewElement extends LitElement {
   static override styles = styles;
+  static override properties = {
+    session: { attribute: 'session' },
+  };
 
   /** Id of a `<lipsync-session>` elsewhere in the page. */
-  @property({ attribute: 'session' }) session: string | null = null;
+  session: string | null = null;
 
   readonly #session = new SessionController(this, () => this.session);
   /** Slot colours, then the capture and playhead marks, as packed RGBA. */

@@ -1,5 +1,4 @@
 import { LitElement, html, nothing } from 'lit';
-import { property } from 'lit/decorators.js';
 import type { FrameView } from '../../context/session-context.js';
 import { FrameLoop } from '../frame-loop.js';
 import { SessionController } from '../session-controller.js';
@@ -26,13 +25,18 @@ export type CanvasView = 'composite' | 'inference';
  */
 export class LipsyncCanvasElement extends LitElement {
   static override styles = styles;
+  static override properties = {
+    view: { attribute: 'view' },
+    debug: { attribute: 'debug', type: Boolean },
+    session: { attribute: 'session' },
+  };
 
   /** What to draw: `composite` (video + AI mouth) or `inference` (AI image alone). */
-  @property({ attribute: 'view' }) view: CanvasView = 'composite';
+  view: CanvasView = 'composite';
   /** Bounding box and coordinates overlay. */
-  @property({ attribute: 'debug', type: Boolean }) debug = false;
+  debug = false;
   /** Id of a `<lipsync-session>` elsewhere in the page. */
-  @property({ attribute: 'session' }) session: string | null = null;
+  session: string | null = null;
 
   readonly #session = new SessionController(this, () => this.session);
   #last = { frameId: NaN, base: undefined as ImageBitmap | undefined, ai: undefined as unknown, progress: -1, debug: false };

@@ -1,5 +1,4 @@
 import { LitElement, html } from 'lit';
-import { property } from 'lit/decorators.js';
 import { ContextProvider } from '@lit/context';
 import {
   SESSION_DEFAULTS,
@@ -62,6 +61,23 @@ const playbackDelayConverter = {
  */
 export class LipsyncSessionElement extends LitElement {
   static override styles = styles;
+  static override properties = {
+    server: { attribute: 'server' },
+    model: { attribute: 'model' },
+    modelsBase: { attribute: 'models-base' },
+    videoSrc: { attribute: 'video-src' },
+    input: { attribute: 'input' },
+    audioSrc: { attribute: 'audio-src' },
+    autostart: { attribute: 'autostart', type: Boolean },
+    playbackDelay: { attribute: 'playback-delay', converter: playbackDelayConverter },
+    bufferSlots: { attribute: 'buffer-slots', type: Number },
+    maxFrames: { attribute: 'max-frames', type: Number },
+    reconnectInterval: { attribute: 'reconnect-interval', type: Number },
+    timeout: { attribute: 'timeout', type: Number },
+    muted: { attribute: 'muted', type: Boolean },
+    cache: { attribute: 'cache' },
+    debug: { attribute: 'debug', type: Boolean },
+  };
 
   /**
    * Same-origin URL of `lipsync-capture-worklet.js` (shipped in `dist/`), for pages whose
@@ -75,35 +91,35 @@ export class LipsyncSessionElement extends LitElement {
   audioContext: AudioContext | null = null;
 
   /** Inference server URL (`ws:` or `wss:`). */
-  @property({ attribute: 'server' }) server: string = SESSION_DEFAULTS.server;
+  server: string = SESSION_DEFAULTS.server;
   /** Model name, sent in every request. Required. */
-  @property({ attribute: 'model' }) model = '';
+  model = '';
   /** Base URL of the model folders. */
-  @property({ attribute: 'models-base' }) modelsBase: string = SESSION_DEFAULTS.modelsBase;
+  modelsBase: string = SESSION_DEFAULTS.modelsBase;
   /** Explicit model video URL; overrides `modelsBase`. */
-  @property({ attribute: 'video-src' }) videoSrc: string | null = null;
+  videoSrc: string | null = null;
   /** Audio input: `mic`, `file`, `stream` or `push`. */
-  @property({ attribute: 'input' }) input: InputMode = SESSION_DEFAULTS.input;
+  input: InputMode = SESSION_DEFAULTS.input;
   /** Audio file URL for `input="file"`. */
-  @property({ attribute: 'audio-src' }) audioSrc: string | null = null;
+  audioSrc: string | null = null;
   /** Start as soon as possible. */
-  @property({ attribute: 'autostart', type: Boolean }) autostart = false;
+  autostart = false;
   /** Milliseconds between capture and playback, or `'auto'`. */
-  @property({ attribute: 'playback-delay', converter: playbackDelayConverter }) playbackDelay: PlaybackDelay = 'auto';
+  playbackDelay: PlaybackDelay = 'auto';
   /** Ring size in 40 ms slots. */
-  @property({ attribute: 'buffer-slots', type: Number }) bufferSlots: number = SESSION_DEFAULTS.bufferSlots;
+  bufferSlots: number = SESSION_DEFAULTS.bufferSlots;
   /** Base video frames used. */
-  @property({ attribute: 'max-frames', type: Number }) maxFrames: number = SESSION_DEFAULTS.maxFrames;
+  maxFrames: number = SESSION_DEFAULTS.maxFrames;
   /** Milliseconds before the first reconnect. */
-  @property({ attribute: 'reconnect-interval', type: Number }) reconnectInterval: number = SESSION_DEFAULTS.reconnectInterval;
+  reconnectInterval: number = SESSION_DEFAULTS.reconnectInterval;
   /** Milliseconds before an unanswered request counts as failed. */
-  @property({ attribute: 'timeout', type: Number }) timeout: number = SESSION_DEFAULTS.timeout;
+  timeout: number = SESSION_DEFAULTS.timeout;
   /** Do not play the audio back. */
-  @property({ attribute: 'muted', type: Boolean }) muted = false;
+  muted = false;
   /** Where extracted video frames persist: `indexeddb` or `none`. */
-  @property({ attribute: 'cache' }) cache: CacheMode = SESSION_DEFAULTS.cache;
+  cache: CacheMode = SESSION_DEFAULTS.cache;
   /** Red box and coordinates over the composite view. */
-  @property({ attribute: 'debug', type: Boolean }) debug = false;
+  debug = false;
 
   readonly #store = createStore<SessionSnapshot>({
     state: 'idle',
