@@ -17,7 +17,7 @@ export default [
   {
     input: 'src/define.ts',
     external: (id) => isIndex(id) || dependencies.some((re) => re.test(id)),
-    output: { file: 'dist/define.js', format: 'es', paths: (id) => (isIndex(id) ? './lipsync-elements.js' : id) },
+    output: { file: 'dist/define.js', format: 'es', sourcemap: true, paths: (id) => (isIndex(id) ? './lipsync-elements.js' : id) },
     plugins: [typescript({ tsconfig: './tsconfig.build.json', declaration: false, declarationDir: undefined, outDir: 'dist' })],
   },
   // For a <script type="module"> tag on any page: one file, every dependency inside.
