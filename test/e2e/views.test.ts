@@ -1,0 +1,226 @@
+import { expect } from '@open-wc/testing';
+import '../../src/define.js';
+import type { LipsyncBufferViewElement, LipsyncCanvasElement, LipsyncSessionElement } from '../../src/index.js';
+import type { FrameView } from '../../src/context/session-context.js';
+import { SlotState } from '../../src/core/ring.js';
+import { createSession, sleep, startFaultServer, startServer, stopServer, waitFor } from './helpers.js';
+
+const cleanup: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f();
+});
+
+const nextFrame = () => new Promise<number>((r) => requestAnimationFrame(r));
+
+async function sessionWithViews(server: { url: string }, attrs: Record<string, string> = {}) {
+  const el = createSession({
+    server: server.url,
+    model: 'demo',
+    'models-base': '/demo/models',
+    input: 'file',
+    'audio-src': '/demo/audio/speech.wav',
+    muted: '',
+    cache: 'none',
+    ...attrs,
+  });
+  el.innerHTML = '<lipsync-canvas view="composite"></lipsync-canvas><lipsync-canvas view="inference"></lipsync-canvas><lipsync-buffer-view></lipsync-buffer-view>';
+  el.style.width = '360px';
+  document.body.append(el);
+  cleanup.push(() => el.remove());
+  await waitFor(() => el.state === 'ready', 30_000, 'video frames');
+  return el;
+}
+
+function pixels(source: CanvasImageSource, width: number, height: number): Uint8ClampedArray {
+  const ctx = new OffscreenCanvas(width, height).getContext('2d')!;
+  ctx.drawImage(source, 0, 0, width, height);
+  return ctx.getImageData(0, 0, width, height).data;
+}
+
+/** What the composite view should show for `frame`, drawn independently. */
+function expectedComposite(frame: FrameView, width: number, height: number): Uint8ClampedArray {
+  const ctx = new OffscreenCanvas(width, height).getContext('2d')!;
+  ctx.drawImage(frame.base!, 0, 0, width, height);
+  if (frame.ai) {
+    const { source: s, target: t } = frame.ai.placement;
+    ctx.drawImage(frame.ai.bitmap, s.x, s.y, s.width, s.height, t.x, t.y, t.width, t.height);
+  }
+  return ctx.getImageData(0, 0, width, height).data;
+}
+
+/** Share of pixels inside (or outside) `box` where `a` and `b` differ by more than `tol` in a channel. */
+function differing(a: Uint8ClampedArray, b: Uint8ClampedArray, width: number, box: readonly number[] | null, inside: boolean, tol = 2): number {
+  let n = 0;
+  let total = 0;
+  for (let i = 0; i < a.length; i += 4) {
+    const x = (i / 4) % width;
+    const y = Math.floor(i / 4 / width);
+    const inBox = box ? x >= box[0]! && x < box[2]! && y >= box[1]! && y < box[3]! : false;
+    if (inBox !== inside) continue;
+    total++;
+    if (Math.abs(a[i]! - b[i]!) > tol || Math.abs(a[i + 1]! - b[i + 1]!) > tol || Math.abs(a[i + 2]! - b[i + 2]!) > tol) n++;
+  }
+  return total ? n / total : 0;
+}
+
+/** Waits for an animation frame whose view satisfies `want`, reading it after the views drew. */
+async function frameWhere(session: LipsyncSessionElement, want: (f: FrameView) => boolean, timeoutMs: number): Promise<FrameView> {
+  const end = performance.now() + timeoutMs;
+  for (;;) {
+    const now = await nextFrame();
+    const frame = session.sessionContext.frameAt(now);
+    if (want(frame)) return frame;
+    if (performance.now() > end) throw new Error('no such frame in time');
+  }
+}
+
+describe('views end to end', function () {
+  this.timeout(60_000);
+
+  it('shows the first video frame and a start button before running; starts from it', async () => {
+    const server = await startServer();
+    cleanup.push(() => stopServer(server.port));
+    const session = await sessionWithViews(server);
+    const composite = session.querySelector('lipsync-canvas') as LipsyncCanvasElement;
+    await waitFor(() => Boolean(session.sessionContext.frameAt(performance.now()).base), 5000, 'frame 0 decoded');
+    await nextFrame();
+    await nextFrame();
+    const frame = session.sessionContext.frameAt(performance.now());
+    expect(frame.frameId).to.equal(-1);
+    expect(frame.baseIndex).to.equal(0);
+    expect(differing(pixels(composite.canvas!, 180, 320), pixels(frame.base!, 180, 320), 180, null, false)).to.be.below(0.001);
+    const button = composite.shadowRoot!.querySelector('button[part="start"]') as HTMLButtonElement;
+    expect(button).to.exist;
+    button.click();
+    await waitFor(() => session.state === 'running', 5000, 'running');
+    await composite.updateComplete;
+    expect(composite.shadowRoot!.querySelector('button')).to.equal(null);
+  });
+
+  it('composite: inside the box the AI patch, outside the base frame of the slot; inference: the patch alone', async () => {
+    const server = await startServer();
+    cleanup.push(() => stopServer(server.port));
+    const session = await sessionWithViews(server, { 'playback-delay': '300' });
+    const [composite, inference] = Array.from(session.querySelectorAll('lipsync-canvas')) as LipsyncCanvasElement[];
+    await session.start();
+    const frame = await frameWhere(session, (f) => Boolean(f.ai && f.base), 10_000);
+    const { width, height } = composite!.canvas!;
+    expect([width, height]).to.deep.equal([720, 1280]);
+    const shown = pixels(composite!.canvas!, width, height);
+    const expected = expectedComposite(frame, width, height);
+    const box = frame.ai!.box.map(Math.round);
+    expect(differing(shown, expected, width, box, true), 'inside the box').to.be.below(0.001);
+    expect(differing(shown, expected, width, box, false), 'outside the box').to.be.below(0.001);
+    // And the patch really differs from the base inside the box (the mouth moves).
+    const baseOnly = pixels(frame.base!, width, height);
+    expect(frame.baseIndex).to.equal(frame.frameId % 250);
+    expect(differing(shown, baseOnly, width, box, false), 'outside equals the base frame').to.be.below(0.001);
+
+    const inf = pixels(inference!.canvas!, width, height);
+    let outsideNonEmpty = 0;
+    for (let i = 0; i < inf.length; i += 4) {
+      const x = (i / 4) % width;
+      const y = Math.floor(i / 4 / width);
+      if (!(x >= box[0]! - 1 && x < box[2]! + 1 && y >= box[1]! - 1 && y < box[3]! + 1) && inf[i + 3]! > 0) outsideNonEmpty++;
+    }
+    expect(outsideNonEmpty, 'inference view is empty outside the box').to.equal(0);
+  });
+
+  for (const [name, start] of [
+    ['missing (server never answers)', () => startFaultServer('silent')],
+    ['failed (server sends garbage)', () => startFaultServer('garbage')],
+    ['late (answers after their slot played)', () => startServer({ latencyMs: 700 })],
+  ] as const) {
+    it(`falls back to the base frame for ${name} frames, never blank or frozen`, async () => {
+      const server = await start();
+      cleanup.push(() => stopServer(server.port));
+      const session = await sessionWithViews(server, { 'playback-delay': '100', timeout: '5000' });
+      const composite = session.querySelector('lipsync-canvas') as LipsyncCanvasElement;
+      await session.start();
+      const seen = new Set<number>();
+      for (let k = 0; k < 4; k++) {
+        const frame = await frameWhere(session, (f) => f.frameId > 10 && Boolean(f.base) && !seen.has(f.frameId), 5000);
+        seen.add(frame.frameId);
+        expect(frame.ai).to.equal(undefined);
+        const shown = pixels(composite.canvas!, 180, 320);
+        expect(differing(shown, pixels(frame.base!, 180, 320), 180, null, false)).to.be.below(0.01);
+        await sleep(200);
+      }
+      expect(session.metrics.lateFrames).to.be.above(5);
+    });
+  }
+
+  it('over 10 s, every slot reaches the screen, in order, within one display refresh of its audio', async function () {
+    this.timeout(60_000);
+    const server = await startServer();
+    cleanup.push(() => stopServer(server.port));
+    const session = await sessionWithViews(server, { 'playback-delay': '200' });
+    await session.start();
+    const shown: number[] = [];
+    const intervals: number[] = [];
+    let last = -1;
+    let lastAt = 0;
+    const end = performance.now() + 10_500;
+    while (performance.now() < end) {
+      const now = await nextFrame();
+      if (lastAt) intervals.push(now - lastAt);
+      lastAt = now;
+      const id = session.sessionContext.frameAt(now).frameId;
+      if (id !== last && id >= 0) shown.push(id);
+      last = id;
+    }
+    expect(shown.length).to.be.above(250);
+    for (let i = 1; i < shown.length; i++) expect(shown[i], `after ${shown[i - 1]}`).to.equal(shown[i - 1]! + 1);
+    intervals.sort((a, b) => a - b);
+    const refresh = intervals[Math.floor(intervals.length / 2)]!;
+    const m = session.metrics;
+    expect(m.syncErrorMs, `p95 sync error vs a ${refresh.toFixed(1)} ms refresh`).to.be.at.most(refresh + 1);
+    expect(m.lateFrames).to.equal(0);
+    expect(m.firstFrameMs).to.be.a('number').and.to.be.below(2000);
+    console.log(`sync over 10 s: ${shown.length} slots shown, p95 |screen − speaker| ${m.syncErrorMs!.toFixed(1)} ms, refresh ${refresh.toFixed(1)} ms`);
+  });
+
+  it('buffer view colours follow the slot states, with the playhead marked', async () => {
+    const server = await startServer({ latencyMs: 400 });
+    cleanup.push(() => stopServer(server.port));
+    const session = await sessionWithViews(server, { 'playback-delay': '1000', 'buffer-slots': '100' });
+    const view = session.querySelector('lipsync-buffer-view') as LipsyncBufferViewElement;
+    view.style.cssText = '--lipsync-slot-empty: rgb(1,1,1); --lipsync-slot-audio: rgb(0,200,0); --lipsync-slot-sent: rgb(200,200,0); --lipsync-slot-complete: rgb(0,0,200); --lipsync-slot-failed: rgb(200,0,0); --lipsync-mark-playhead: rgb(255,0,255); --lipsync-mark-capture: rgb(0,255,255)';
+    await view.updateComplete;
+    await session.start();
+    await sleep(1500);
+    await nextFrame();
+    const ring = session.sessionContext.ring()!;
+    const colours: Record<number, string> = { 0: '1,1,1', 1: '0,200,0', 2: '200,200,0', 3: '0,0,200', 4: '200,0,0' };
+    const bar = view.shadowRoot!.querySelector('canvas')!;
+    const data = bar.getContext('2d')!.getImageData(0, 4, 100, 1).data;
+    const seen = new Set<number>();
+    for (let slot = 0; slot < 100; slot++) {
+      const rgb = `${data[slot * 4]},${data[slot * 4 + 1]},${data[slot * 4 + 2]}`;
+      if (slot === ring.playhead % 100) expect(rgb).to.equal('255,0,255');
+      else if (slot === ring.captureHead % 100) expect(rgb).to.equal('0,255,255');
+      else {
+        expect(rgb, `slot ${slot}`).to.equal(colours[ring.states[slot]!]);
+        seen.add(ring.states[slot]!);
+      }
+    }
+    // With 400 ms answers and a 1 s delay, the ring holds sent and complete slots at once.
+    expect(seen.has(SlotState.sent) && seen.has(SlotState.complete)).to.equal(true);
+  });
+
+  it('session="id" attaches views placed outside the session', async () => {
+    const server = await startServer();
+    cleanup.push(() => stopServer(server.port));
+    const outside = document.createElement('lipsync-canvas');
+    outside.setAttribute('session', 'far-session');
+    document.body.append(outside);
+    cleanup.push(() => outside.remove());
+    await outside.updateComplete;
+    expect(outside.canvas!.getAttribute('aria-label')).to.contain('not attached');
+    const session = createSession({ id: 'far-session', server: server.url, model: 'demo', 'models-base': '/demo/models', input: 'file', 'audio-src': '/demo/audio/speech.wav', muted: '', cache: 'none' });
+    document.body.append(session);
+    cleanup.push(() => session.remove());
+    await waitFor(() => (outside.canvas?.getAttribute('aria-label') ?? '').includes('"demo"'), 5000, 'attachment by id');
+    await waitFor(() => session.state === 'ready', 30_000, 'video frames, requested by the outside view');
+  });
+});
