@@ -91,15 +91,15 @@ export class LipsyncSessionElement extends LitElement {
   audioContext: AudioContext | null = null;
 
   /** Inference server URL (`ws:` or `wss:`). */
-  server: string = SESSION_DEFAULTS.server;
+  server = 'ws://localhost:8084';
   /** Model name, sent in every request. Required. */
   model = '';
   /** Base URL of the model folders. */
-  modelsBase: string = SESSION_DEFAULTS.modelsBase;
+  modelsBase = '/models';
   /** Explicit model video URL; overrides `modelsBase`. */
   videoSrc: string | null = null;
   /** Audio input: `mic`, `file`, `stream` or `push`. */
-  input: InputMode = SESSION_DEFAULTS.input;
+  input: InputMode = 'mic';
   /** Audio file URL for `input="file"`. */
   audioSrc: string | null = null;
   /** Start as soon as possible. */
@@ -107,17 +107,17 @@ export class LipsyncSessionElement extends LitElement {
   /** Milliseconds between capture and playback, or `'auto'`. */
   playbackDelay: PlaybackDelay = 'auto';
   /** Ring size in 40 ms slots. */
-  bufferSlots: number = SESSION_DEFAULTS.bufferSlots;
+  bufferSlots = 500;
   /** Base video frames used. */
-  maxFrames: number = SESSION_DEFAULTS.maxFrames;
+  maxFrames = 250;
   /** Milliseconds before the first reconnect. */
-  reconnectInterval: number = SESSION_DEFAULTS.reconnectInterval;
+  reconnectInterval = 3000;
   /** Milliseconds before an unanswered request counts as failed. */
-  timeout: number = SESSION_DEFAULTS.timeout;
+  timeout = 30000;
   /** Do not play the audio back. */
   muted = false;
   /** Where extracted video frames persist: `indexeddb` or `none`. */
-  cache: CacheMode = SESSION_DEFAULTS.cache;
+  cache: CacheMode = 'indexeddb';
   /** Red box and coordinates over the composite view. */
   debug = false;
 
