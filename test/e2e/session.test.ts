@@ -328,3 +328,103 @@ describe('<lipsync-session> end to end, other inputs', function () {
     expect(metrics[1]!.detail.audioLevelDb).to.be.below(0);
   });
 });
+
+describe('<lipsync-session> end to end, contexts, streams and the worklet file', function () {
+  this.timeout(30_000);
+
+  it('uses a page-provided 48 kHz audioContext, resampling in the worklet (file correlation ≥ 0.99), and leaves it open', async () => {
+    const server = await startServer({ record: true });
+    cleanup.push(() => stopServer(server.port));
+    const ctx = new NativeAudioContext({ sampleRate: 48_000 });
+    cleanup.push(() => ctx.close());
+    const el = createSession({ server: server.url, model: 'demo', input: 'file', 'audio-src': '/test/fixtures/speech-44k.wav', muted: '' });
+    el.audioContext = ctx;
+    document.body.append(el);
+    cleanup.push(() => el.remove());
+    await el.start();
+    await waitFor(async () => (await received(server.port)).length >= 62, 8000, 'the whole file');
+    const got = (await received(server.port)).sort((a, b) => a.frameId - b.frameId);
+    const sent = new Float32Array(got.length * 960);
+    got.forEach((r, i) => sent.set(r.samples!, i * 960));
+    const decoded = await new OfflineAudioContext(1, 1, 24000).decodeAudioData(await (await fetch('/test/fixtures/speech-44k.wav')).arrayBuffer());
+    const expected = decoded.getChannelData(0);
+    let best = -1;
+    for (let lag = -480; lag <= 480; lag += 1) {
+      let xy = 0;
+      let xx = 0;
+      let yy = 0;
+      for (let i = 2000; i < expected.length - 2000; i += 2) {
+        const x = expected[i]!;
+        const y = sent[i + lag] ?? 0;
+        xy += x * y;
+        xx += x * x;
+        yy += y * y;
+      }
+      best = Math.max(best, xy / Math.sqrt(xx * yy));
+    }
+    expect(best).to.be.at.least(0.99);
+    el.stop();
+    expect(ctx.state, 'a page-provided context is not closed').to.not.equal('closed');
+  });
+
+  it('captures input="stream" from srcObject, and reports speech starting and stopping', async () => {
+    const server = await startServer();
+    cleanup.push(() => stopServer(server.port));
+    // A real MediaStream: an oscillator, gated on for 1 s, off, on again.
+    const source = new NativeAudioContext();
+    cleanup.push(() => source.close());
+    const osc = source.createOscillator();
+    const gate = source.createGain();
+    const dest = source.createMediaStreamDestination();
+    osc.frequency.value = 220;
+    gate.gain.value = 0;
+    osc.connect(gate).connect(dest);
+    osc.start();
+    const el = createSession({ server: server.url, model: 'demo', input: 'stream', 'playback-delay': '200' });
+    el.srcObject = dest.stream;
+    const events = record(el, 'lipsync-speaking-change', 'lipsync-frame');
+    document.body.append(el);
+    cleanup.push(() => el.remove());
+    await el.start();
+    await sleep(500);
+    const t = source.currentTime;
+    gate.gain.setValueAtTime(0.5, t);
+    gate.gain.setValueAtTime(0, t + 1);
+    await waitFor(() => events.filter((e) => e.type === 'lipsync-speaking-change').length >= 2, 5000, 'speech start and end');
+    const speaking = events.filter((e) => e.type === 'lipsync-speaking-change');
+    expect(speaking.map((e) => e.detail.speaking)).to.deep.equal([true, false]);
+    const heard = speaking[1]!.at - speaking[0]!.at;
+    expect(heard, 'speech lasts about the 1 s it was on, plus the hangover').to.be.within(900, 1600);
+    expect(events.filter((e) => e.type === 'lipsync-frame').length).to.be.above(20);
+    // The page's stream is the page's: the session does not end its tracks.
+    el.stop();
+    expect(dest.stream.getAudioTracks()[0]!.readyState).to.equal('live');
+  });
+
+  it('loads the worklet from LipsyncSessionElement.workletUrl when set (strict CSP pages)', async () => {
+    const server = await startServer();
+    cleanup.push(() => stopServer(server.port));
+    const Session = customElements.get('lipsync-session') as unknown as { workletUrl: string | null };
+    cleanup.push(() => (Session.workletUrl = null));
+    const attrs = { server: server.url, model: 'demo', input: 'file', 'audio-src': '/test/fixtures/speech-44k.wav', muted: '' };
+
+    // A URL with nothing behind it: start fails, which shows the URL is the one used.
+    Session.workletUrl = '/dist/no-such-worklet.js';
+    const broken = createSession(attrs);
+    const errors = record(broken, 'lipsync-error');
+    document.body.append(broken);
+    cleanup.push(() => broken.remove());
+    await broken.start();
+    expect(broken.state).to.equal('error');
+    expect(errors[0]!.detail.message).to.contain('audio could not start');
+
+    Session.workletUrl = '/dist/lipsync-capture-worklet.js';
+    const el = createSession(attrs);
+    const frames = record(el, 'lipsync-frame');
+    document.body.append(el);
+    cleanup.push(() => el.remove());
+    await el.start();
+    expect(el.state).to.equal('running');
+    await waitFor(() => frames.length >= 10, 5000, 'frames');
+  });
+});
