@@ -11,6 +11,7 @@ import { Processor } from '@met4citizen/headaudio/modules/processor.mjs';
 // @ts-expect-error no declaration file
 import { Training } from '@met4citizen/headaudio/modules/training.mjs';
 import type { MouthShape } from '../avatar/face.js';
+import { levelDb } from '../../src/core/stats.js';
 
 /** Oculus viseme ids, as HeadAudio numbers them, to lip shapes. */
 const VISEME_SHAPES: readonly MouthShape[] = [
@@ -55,13 +56,6 @@ export async function loadVisemeModel(): Promise<void> {
   model = (await training.loadModel(url)).model as HeadAudioPrototype[];
 }
 
-export function rmsDb(samples: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < samples.length; i++) sum += samples[i]! * samples[i]!;
-  const rms = Math.sqrt(sum / Math.max(1, samples.length));
-  return rms > 0 ? 20 * Math.log10(rms) : -Infinity;
-}
-
 export interface MouthResult {
   shape: MouthShape;
   viseme: number;
@@ -91,22 +85,22 @@ export class MouthTracker {
     let viseme = SIL;
     let best = 0;
     for (const [v, n] of counts) if (n > best) [viseme, best] = [v, n];
-    const levelDb = rmsDb(samples);
+    const level = levelDb(samples);
     let target: MouthShape;
-    if (levelDb < SILENCE_DB) {
+    if (level < SILENCE_DB) {
       viseme = SIL;
       target = SILENCE;
     } else {
       // Loud sound the classifier calls silence still opens the mouth a little (a mid vowel).
-      const base = viseme === SIL ? (levelDb > -35 ? VISEME_SHAPES[1]! : SILENCE) : VISEME_SHAPES[viseme]!;
-      const loudness = Math.min(1, Math.max(0, (levelDb + 45) / 25));
+      const base = viseme === SIL ? (level > -35 ? VISEME_SHAPES[1]! : SILENCE) : VISEME_SHAPES[viseme]!;
+      const loudness = Math.min(1, Math.max(0, (level + 45) / 25));
       target = { open: base.open * (0.35 + 0.65 * loudness), wide: base.wide, round: base.round };
     }
     // Lips do not jump in 40 ms: ease towards the target.
     const p = this.#previous;
     const shape = { open: 0.35 * p.open + 0.65 * target.open, wide: 0.4 * p.wide + 0.6 * target.wide, round: 0.4 * p.round + 0.6 * target.round };
     this.#previous = shape;
-    const result = { shape, viseme, levelDb };
+    const result = { shape, viseme, levelDb: level };
     this.#results.set(frameId, result);
     if (this.#results.size > MEMORY) this.#results.delete(this.#results.keys().next().value!);
     return result;

@@ -68,3 +68,37 @@ export async function jpegBase64(width = 100, height = 80): Promise<string> {
   for (const b of bytes) s += String.fromCharCode(b);
   return btoa(s);
 }
+
+/** Samples the server received, in frame-id order, one after another. */
+export function receivedSamples(got: Received[]): Float32Array {
+  const sorted = [...got].sort((a, b) => a.frameId - b.frameId);
+  const out = new Float32Array(sorted.length * 960);
+  sorted.forEach((r, i) => out.set(r.samples!, i * 960));
+  return out;
+}
+
+/** Best normalised correlation of `actual` against `expected` over lags within ±`maxLag`, away from the edges. */
+export function bestCorrelation(expected: Float32Array, actual: Float32Array, maxLag = 480): { r: number; lag: number } {
+  let best = { r: -1, lag: 0 };
+  for (let lag = -maxLag; lag <= maxLag; lag++) {
+    let xy = 0;
+    let xx = 0;
+    let yy = 0;
+    for (let i = 2000; i < expected.length - 2000; i++) {
+      const x = expected[i]!;
+      const y = actual[i + lag] ?? 0;
+      xy += x * y;
+      xx += x * x;
+      yy += y * y;
+    }
+    const r = xy / Math.sqrt(xx * yy);
+    if (r > best.r) best = { r, lag };
+  }
+  return best;
+}
+
+/** The file decoded and resampled to 24 kHz by the browser, as the reference. */
+export async function decodedAt24k(url: string): Promise<Float32Array> {
+  const decoded = await new OfflineAudioContext(1, 1, 24000).decodeAudioData(await (await fetch(url)).arrayBuffer());
+  return decoded.getChannelData(0);
+}

@@ -1,7 +1,7 @@
 import { expect } from '@open-wc/testing';
 import '../../src/define.js';
 import type { LipsyncSessionElement } from '../../src/index.js';
-import { createSession, received, record, restartServer, sleep, startFaultServer, startServer, stopServer, waitFor, jpegBase64 } from './helpers.js';
+import { bestCorrelation, createSession, decodedAt24k, jpegBase64, received, receivedSamples, record, restartServer, sleep, startFaultServer, startServer, stopServer, waitFor } from './helpers.js';
 
 // Keep a handle on what the session opens, to check that stop() releases it. The objects are
 // the browser's own; only references are kept.
@@ -231,32 +231,8 @@ describe('<lipsync-session> end to end, other inputs', function () {
     await sleep(300);
     const got = await received(server.port);
     expect(got.length).to.equal(63);
-    got.sort((a, b) => a.frameId - b.frameId);
-    expect(got.map((r) => r.frameId)).to.deep.equal(Array.from({ length: 63 }, (_, i) => i));
-    const sent = new Float32Array(got.length * 960);
-    got.forEach((r, i) => sent.set(r.samples!, i * 960));
-
-    const bytes = await (await fetch('/test/fixtures/speech-44k.wav')).arrayBuffer();
-    const decoded = await new OfflineAudioContext(1, 1, 24000).decodeAudioData(bytes);
-    const expected = decoded.getChannelData(0);
-    expect(decoded.sampleRate).to.equal(24000);
-
-    let best = -1;
-    let bestLag = 0;
-    for (let lag = -480; lag <= 480; lag++) {
-      let xy = 0;
-      let xx = 0;
-      let yy = 0;
-      for (let i = 2000; i < expected.length - 2000; i++) {
-        const x = expected[i]!;
-        const y = sent[i + lag] ?? 0;
-        xy += x * y;
-        xx += x * x;
-        yy += y * y;
-      }
-      const r = xy / Math.sqrt(xx * yy);
-      if (r > best) [best, bestLag] = [r, lag];
-    }
+    expect(got.map((r) => r.frameId).sort((x, y) => x - y)).to.deep.equal(Array.from({ length: 63 }, (_, i) => i));
+    const { r: best, lag: bestLag } = bestCorrelation(await decodedAt24k('/test/fixtures/speech-44k.wav'), receivedSamples(got));
     expect(best, `correlation at lag ${bestLag}`).to.be.at.least(0.99);
     expect(Math.abs(bestLag)).to.be.below(100);
   });
@@ -343,25 +319,7 @@ describe('<lipsync-session> end to end, contexts, streams and the worklet file',
     cleanup.push(() => el.remove());
     await el.start();
     await waitFor(async () => (await received(server.port)).length >= 62, 8000, 'the whole file');
-    const got = (await received(server.port)).sort((a, b) => a.frameId - b.frameId);
-    const sent = new Float32Array(got.length * 960);
-    got.forEach((r, i) => sent.set(r.samples!, i * 960));
-    const decoded = await new OfflineAudioContext(1, 1, 24000).decodeAudioData(await (await fetch('/test/fixtures/speech-44k.wav')).arrayBuffer());
-    const expected = decoded.getChannelData(0);
-    let best = -1;
-    for (let lag = -480; lag <= 480; lag += 1) {
-      let xy = 0;
-      let xx = 0;
-      let yy = 0;
-      for (let i = 2000; i < expected.length - 2000; i += 2) {
-        const x = expected[i]!;
-        const y = sent[i + lag] ?? 0;
-        xy += x * y;
-        xx += x * x;
-        yy += y * y;
-      }
-      best = Math.max(best, xy / Math.sqrt(xx * yy));
-    }
+    const { r: best } = bestCorrelation(await decodedAt24k('/test/fixtures/speech-44k.wav'), receivedSamples(await received(server.port)));
     expect(best).to.be.at.least(0.99);
     el.stop();
     expect(ctx.state, 'a page-provided context is not closed').to.not.equal('closed');
