@@ -2,6 +2,18 @@ import { nodeResolve } from '@rollup/plugin-node-resolve';
 import typescript from '@rollup/plugin-typescript';
 import terser from '@rollup/plugin-terser';
 
+/** Collapses white space in the css`` templates of *.styles.ts files (Lit keeps it verbatim). */
+const minifyCss = () => ({
+  name: 'minify-css',
+  transform(code, id) {
+    if (!/\.styles\.(ts|js)$/.test(id)) return null;
+    return {
+      code: code.replace(/css\s*`([^`]*)`/g, (_, body) => `css\`${body.replace(/\s+/g, ' ').replace(/\s*([{};:,>])\s*/g, '$1').replace(/;}/g, '}').trim()}\``),
+      map: null,
+    };
+  },
+});
+
 const dependencies = [/^lit(\/|$)/, /^@lit\//, /^idb$/];
 const isIndex = (id) => /(^|\/)index\.(js|ts)$/.test(id);
 
@@ -26,6 +38,7 @@ export default [
     output: { file: 'dist/lipsync-elements.min.js', format: 'es', sourcemap: true },
     plugins: [
       nodeResolve({ browser: true }),
+      minifyCss(),
       typescript({ tsconfig: './tsconfig.build.json', declaration: false, declarationDir: undefined, outDir: 'dist' }),
       terser({ ecma: 2022, module: true, compress: { passes: 2 }, format: { comments: false } }),
     ],

@@ -30,7 +30,7 @@ export class ErrorFolder {
   readonly #options: ErrorFolderOptions;
   readonly #windowMs: number;
   readonly #lastEmit = new Map<LipsyncErrorCode, number>();
-  readonly #pending = new Map<LipsyncErrorCode, { report: ErrorReport; messages: Set<string>; cancel: () => void }>();
+  readonly #pending = new Map<LipsyncErrorCode, { report: ErrorReport; cancel: () => void }>();
 
   constructor(options: ErrorFolderOptions) {
     this.#options = options;
@@ -43,7 +43,8 @@ export class ErrorFolder {
     if (pending) {
       pending.report.count++;
       pending.report.recoverable &&= recoverable;
-      if (pending.messages.size < 8) pending.messages.add(message);
+      // Distinct messages are kept (an invalid attribute must not hide another), within bounds.
+      if (!pending.report.message.includes(message) && pending.report.message.length < MAX_MESSAGE) pending.report.message += `; ${message}`;
       return;
     }
     const last = this.#lastEmit.get(code);
@@ -52,11 +53,7 @@ export class ErrorFolder {
       this.#options.emit({ code, message, recoverable, count: 1 });
       return;
     }
-    const entry = {
-      report: { code, message, recoverable, count: 1 },
-      messages: new Set([message]),
-      cancel: () => {},
-    };
+    const entry = { report: { code, message, recoverable, count: 1 }, cancel: () => {} };
     entry.cancel = this.#options.schedule(() => this.#flush(code), last + this.#windowMs - now);
     this.#pending.set(code, entry);
   }
@@ -66,8 +63,7 @@ export class ErrorFolder {
     if (!entry) return;
     this.#pending.delete(code);
     this.#lastEmit.set(code, this.#options.now());
-    const message = [...entry.messages].join('; ');
-    this.#options.emit({ ...entry.report, message: message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}…` : message });
+    this.#options.emit(entry.report);
   }
 
   /** Drops what is waiting (on teardown). */

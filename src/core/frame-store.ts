@@ -18,10 +18,6 @@ export class FrameStore<T> {
     return this.#frames.get(frameId);
   }
 
-  has(frameId: number): boolean {
-    return this.#frames.has(frameId);
-  }
-
   set(frameId: number, value: T): void {
     const old = this.#frames.get(frameId);
     if (old !== undefined && old !== value) this.#dispose(old);
@@ -38,11 +34,6 @@ export class FrameStore<T> {
   /** Releases every frame with an id ≤ `frameId`. */
   deleteUpTo(frameId: number): void {
     for (const id of [...this.#frames.keys()]) if (id <= frameId) this.delete(id);
-  }
-
-  /** Releases every frame with an id > `frameId`. */
-  deleteAfter(frameId: number): void {
-    for (const id of [...this.#frames.keys()]) if (id > frameId) this.delete(id);
   }
 
   clear(): void {

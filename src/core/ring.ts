@@ -108,11 +108,4 @@ export class SlotRing {
     for (let id = start; id <= to; id++) if (this.has(id) && states.includes(this.states[this.slotOf(id)] as SlotState)) n++;
     return n;
   }
-
-  /** Empties every slot. */
-  reset(): void {
-    this.#frameIds.fill(NO_FRAME);
-    this.states.fill(SlotState.empty);
-    this.captureHead = NO_FRAME;
-  }
 }

@@ -53,7 +53,7 @@ function findEndOfCentralDirectory(bytes: Uint8Array, view: DataView): number {
       if (i + EOCD_BYTES + commentLength === bytes.length) return i;
     }
   }
-  throw corrupt('no end-of-central-directory record');
+  throw corrupt('no end record');
 }
 
 function hasZip64Extra(view: DataView, start: number, end: number): boolean {
@@ -105,12 +105,12 @@ async function inflate(input: Uint8Array, size: number, name: string): Promise<U
  * Every size is checked against `limits` before anything is allocated for it.
  */
 export async function readZip(bytes: Uint8Array, limits: ZipLimits = DEFAULT_ZIP_LIMITS): Promise<ZipEntry[]> {
-  if (bytes.length < EOCD_BYTES) throw corrupt(`${bytes.length} bytes is too short for a ZIP`);
+  if (bytes.length < EOCD_BYTES) throw corrupt(`${bytes.length} bytes`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const eocd = findEndOfCentralDirectory(bytes, view);
 
   if (eocd >= 20 && view.getUint32(eocd - 20, true) === SIG_ZIP64_LOCATOR) {
-    throw new ProtocolError('zip64', 'ZIP64 archives are not accepted');
+    throw new ProtocolError('zip64', 'ZIP64');
   }
   const diskNumber = view.getUint16(eocd + 4, true);
   const centralDisk = view.getUint16(eocd + 6, true);
@@ -119,15 +119,15 @@ export async function readZip(bytes: Uint8Array, limits: ZipLimits = DEFAULT_ZIP
   const centralSize = view.getUint32(eocd + 12, true);
   const centralOffset = view.getUint32(eocd + 16, true);
   if (entryCount === 0xffff || centralSize === 0xffffffff || centralOffset === 0xffffffff) {
-    throw new ProtocolError('zip64', 'ZIP64 archives are not accepted');
+    throw new ProtocolError('zip64', 'ZIP64');
   }
   if (diskNumber !== 0 || centralDisk !== 0 || entriesOnDisk !== entryCount) {
-    throw corrupt('multi-disk archives are not accepted');
+    throw corrupt('multi-disk');
   }
   if (entryCount > limits.maxEntries) {
     throw new ProtocolError('too-large', `${entryCount} entries, at most ${limits.maxEntries}`);
   }
-  if (centralOffset + centralSize > eocd) throw corrupt('central directory overlaps its end record');
+  if (centralOffset + centralSize > eocd) throw corrupt('bad directory offset');
 
   const entries: ZipEntry[] = [];
   let total = 0;
@@ -135,7 +135,7 @@ export async function readZip(bytes: Uint8Array, limits: ZipLimits = DEFAULT_ZIP
   const centralEnd = centralOffset + centralSize;
   for (let i = 0; i < entryCount; i++) {
     if (p + CENTRAL_BYTES > centralEnd || view.getUint32(p, true) !== SIG_CENTRAL) {
-      throw corrupt(`central directory entry ${i} is missing`);
+      throw corrupt(`entry ${i} missing`);
     }
     const flags = view.getUint16(p + 8, true);
     const method = view.getUint16(p + 10, true);
@@ -148,7 +148,7 @@ export async function readZip(bytes: Uint8Array, limits: ZipLimits = DEFAULT_ZIP
     const localOffset = view.getUint32(p + 42, true);
     const nameStart = p + CENTRAL_BYTES;
     const next = nameStart + nameLength + extraLength + commentLength;
-    if (next > centralEnd) throw corrupt(`central directory entry ${i} runs past its end`);
+    if (next > centralEnd) throw corrupt(`entry ${i} overruns`);
     const name = utf8.decode(bytes.subarray(nameStart, nameStart + nameLength));
     const extraStart = nameStart + nameLength;
     p = next;
@@ -176,12 +176,12 @@ export async function readZip(bytes: Uint8Array, limits: ZipLimits = DEFAULT_ZIP
     }
 
     if (localOffset + LOCAL_BYTES > centralOffset || view.getUint32(localOffset, true) !== SIG_LOCAL) {
-      throw corrupt(`entry "${name}" has no local header`);
+      throw corrupt(`entry "${name}": no local header`);
     }
     const dataStart =
       localOffset + LOCAL_BYTES + view.getUint16(localOffset + 26, true) + view.getUint16(localOffset + 28, true);
     const dataEnd = dataStart + compressedSize;
-    if (dataEnd > centralOffset) throw corrupt(`entry "${name}" runs into the central directory`);
+    if (dataEnd > centralOffset) throw corrupt(`entry "${name}" overruns`);
 
     const isDirectory = name.endsWith('/');
     if (isDirectory && size === 0) continue;
@@ -189,7 +189,7 @@ export async function readZip(bytes: Uint8Array, limits: ZipLimits = DEFAULT_ZIP
     const raw = bytes.subarray(dataStart, dataEnd);
     let data: Uint8Array;
     if (method === METHOD_STORED) {
-      if (compressedSize !== size) throw corrupt(`stored entry "${name}" has two sizes`);
+      if (compressedSize !== size) throw corrupt(`entry "${name}": size mismatch`);
       data = raw;
     } else {
       data = await inflate(raw, size, name);

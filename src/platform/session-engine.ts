@@ -1,7 +1,7 @@
 import type { SessionConfig } from '../core/config.js';
 import { ProtocolError, type LipsyncErrorCode } from '../core/errors.js';
 import { FrameStore } from '../core/frame-store.js';
-import { placePatch, readFramePatch, type Box, type FramePatch, type Placement } from '../core/frame-patch.js';
+import { placePatch, readFramePatch, type Box, type Placement } from '../core/frame-patch.js';
 import { CHUNK_MS, CHUNK_SAMPLES, SAMPLE_RATE, createRequestEncoder, decodeResponse, isFrameResponse } from '../core/protocol.js';
 import { Resampler } from '../core/resampler.js';
 import { SlotRing, SlotState } from '../core/ring.js';
@@ -33,6 +33,25 @@ export interface SessionMetrics {
   reconnects: number;
   bytesSent: number;
   bytesReceived: number;
+}
+
+/** Metrics of a session that has not run: counts 0, measurements null. */
+export function idleMetrics(playbackDelayMs: number): SessionMetrics {
+  return {
+    audioBufferFill: 0,
+    frameBufferFill: 0,
+    framesGenerated: 0,
+    fps: 0,
+    latencyMs: { p50: null, p95: null },
+    audioLevelDb: -100,
+    lateFrames: 0,
+    syncErrorMs: null,
+    firstFrameMs: null,
+    playbackDelayMs,
+    reconnects: 0,
+    bytesSent: 0,
+    bytesReceived: 0,
+  };
 }
 
 export interface EngineCallbacks {
@@ -81,8 +100,11 @@ export class SessionEngine {
   readonly #encode: (frameId: number, samples: Float32Array) => Uint8Array;
   readonly #transport: Transport;
   readonly #inflight = new Map<number, Inflight>();
-  /** Ids given up by `interrupt()`: their late answers are dropped without complaint. */
-  readonly #dropped = new Set<number>();
+  /**
+   * Requests given up by `interrupt()`, by id, until their answer comes: that answer is dropped
+   * without complaint, even when the id has been reused for new speech meanwhile.
+   */
+  readonly #dropped = new Map<number, Inflight>();
   readonly #latency = new RecentValues(256);
   readonly #syncError = new RecentValues(256);
   /** Extra delay `auto` adds after frames came too late for speech. */
@@ -252,22 +274,14 @@ export class SessionEngine {
     this.#pushQueued = 0;
     this.#pushResampler = undefined;
     for (let id = from; id <= this.ring.captureHead; id++) {
-      if (this.#inflight.delete(id)) this.#dropped.add(id);
+      const request = this.#inflight.get(id);
+      if (request) this.#dropped.set(id, request);
+      this.#release(id);
       this.ring.clear(id);
-      const source = this.#sources.get(id);
-      if (source) {
-        this.#stopSource(source);
-        this.#sources.delete(id);
-      }
     }
-    this.frames.deleteAfter(this.#playhead);
     this.#pushHead = this.#nowSlot() + 1;
-    // Bounded: answers older than two rings cannot come back.
-    if (this.#dropped.size > this.ring.size * 2) {
-      const keep = [...this.#dropped].slice(-this.ring.size);
-      this.#dropped.clear();
-      for (const id of keep) this.#dropped.add(id);
-    }
+    // Bounded: answers older than two rings are not waited for.
+    for (const id of this.#dropped.keys()) if (this.#dropped.size > this.ring.size * 2) this.#dropped.delete(id);
   }
 
   metrics(): SessionMetrics {
@@ -463,6 +477,7 @@ export class SessionEngine {
     try {
       const response = decodeResponse(data);
       frameId = response.frameId;
+      // Answers come in order: while an interrupted request on this id is unanswered, this is its answer.
       if (this.#dropped.delete(frameId)) return;
       const inflight = this.#inflight.get(frameId);
       if (!inflight) {
@@ -475,7 +490,7 @@ export class SessionEngine {
         this.#o.onError('inference-error', `frame ${frameId}: status ${response.status}${response.message ? `: ${response.message}` : ''}`, true);
         return;
       }
-      void this.#accept(frameId, response.zip, inflight.firstSentAt);
+      void this.#accept(frameId, response.zip, inflight);
     } catch (err) {
       // The frame stays in flight: it times out and is retried as usual.
       if (err instanceof ProtocolError) this.#o.onError('protocol-error', frameId >= 0 ? `frame ${frameId}: ${err.message}` : err.message, true);
@@ -484,21 +499,22 @@ export class SessionEngine {
   }
 
   /** Opens an OK answer's ZIP and decodes its image off the message handler. */
-  async #accept(frameId: number, zip: Uint8Array, firstSentAt: number): Promise<void> {
-    let patch: FramePatch;
-    let placement: Placement;
+  async #accept(frameId: number, zip: Uint8Array, request: Inflight): Promise<void> {
     try {
-      patch = await readFramePatch(zip);
-      placement = placePatch(patch, ...this.#o.videoSize());
+      const patch = await readFramePatch(zip);
+      const placement = placePatch(patch, ...this.#o.videoSize());
+      await this.#decode(frameId, patch.image, patch.info.type, patch.box, placement, request);
     } catch (err) {
       if (err instanceof ProtocolError) this.#o.onError('protocol-error', `frame ${frameId}: ${err.message}`, true);
       else throw err;
-      return;
+    } finally {
+      // Interrupted while this answer was being handled: it was the answer awaited.
+      if (this.#dropped.get(frameId) === request) this.#dropped.delete(frameId);
     }
-    await this.#decode(frameId, patch.image, patch.info.type, patch.box, placement, performance.now() - firstSentAt);
   }
 
-  async #decode(frameId: number, image: Uint8Array, type: string, box: Box, placement: Placement, latencyMs: number): Promise<void> {
+  async #decode(frameId: number, image: Uint8Array, type: string, box: Box, placement: Placement, request: Inflight): Promise<void> {
+    const latencyMs = performance.now() - request.firstSentAt;
     let bitmap: ImageBitmap;
     try {
       bitmap = await createImageBitmap(new Blob([image as BlobPart], { type }));
@@ -506,8 +522,8 @@ export class SessionEngine {
       this.#o.onError('protocol-error', `frame ${frameId}: the ${type} image does not decode`, true);
       return;
     }
-    // Still wanted? Not stopped, not interrupted, not played, slot not reused.
-    if (this.#stopped || !this.#inflight.has(frameId) || frameId <= this.#playhead) {
+    // Still wanted? Not stopped, not interrupted (the id may carry a new request now), not played.
+    if (this.#stopped || this.#inflight.get(frameId) !== request || frameId <= this.#playhead) {
       bitmap.close();
       return;
     }

@@ -1,6 +1,7 @@
 import { openDB, type IDBPDatabase } from 'idb';
 import { LipsyncError } from '../core/errors.js';
 import { FPS } from '../core/protocol.js';
+import { demuxMp4 } from '../core/mp4.js';
 
 /** The model video as frames: JPEG blobs at 25 fps, frame i showing t = (i + 0.5) / 25 s. */
 export interface VideoFrames {
@@ -19,6 +20,8 @@ export interface LoadOptions {
   /** IndexedDB could not be used; the frames stay in memory. */
   onCacheUnavailable(message: string): void;
   signal: AbortSignal;
+  /** Extraction path: WebCodecs where it can decode the video, else `<video>` (`auto`); or one forced (tests, benchmarks). */
+  path?: 'auto' | 'webcodecs' | 'video';
 }
 
 const JPEG_QUALITY = 0.8;
@@ -48,10 +51,76 @@ function once(target: EventTarget, ok: string, signal: AbortSignal, what: string
 }
 
 /**
+ * Extracts frames with WebCodecs: demux the MP4, decode every sample up to the last frame
+ * needed, and encode the frame showing each (i + 0.5) / 25 s as JPEG. Resolves undefined where
+ * WebCodecs, the container or the codec is not supported, so the caller falls back.
+ */
+async function extractWithWebCodecs(bytes: Uint8Array, o: LoadOptions): Promise<VideoFrames | undefined> {
+  if (typeof VideoDecoder === 'undefined' || typeof OffscreenCanvas === 'undefined') return undefined;
+  let track;
+  try {
+    track = demuxMp4(bytes);
+  } catch {
+    return undefined;
+  }
+  const config: VideoDecoderConfig = { codec: track.codec, description: track.description, codedWidth: track.width, codedHeight: track.height };
+  if (!(await VideoDecoder.isConfigSupported(config)).supported) return undefined;
+  const { width, height, timescale, samples } = track;
+  const end = samples.reduce((m, s) => Math.max(m, s.pts + s.duration), 0) / timescale;
+  const total = Math.max(1, Math.min(o.maxFrames, Math.floor(end * FPS + 1e-6)));
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext('2d')!;
+  const frames: Array<Blob | undefined> = new Array(total);
+  const encoding: Array<Promise<void>> = [];
+  let loaded = 0;
+  let failure: unknown;
+  const decoder = new VideoDecoder({
+    output: (frame) => {
+      const from = frame.timestamp / 1e6;
+      const to = from + (frame.duration ?? 1e6 / FPS) / 1e6;
+      // Every frame index whose middle time falls in this frame's interval shows this picture.
+      for (let i = Math.max(0, Math.ceil(from * FPS - 0.5)); i < total && (i + 0.5) / FPS < to; i++) {
+        if (frames[i] || (i + 0.5) / FPS < from) continue;
+        ctx.drawImage(frame, 0, 0, width, height);
+        // convertToBlob copies the canvas when called, so the next frame may be drawn at once.
+        encoding.push(
+          canvas.convertToBlob({ type: 'image/jpeg', quality: JPEG_QUALITY }).then((blob) => {
+            frames[i] = blob;
+            o.onProgress(++loaded, total);
+          }),
+        );
+      }
+      frame.close();
+    },
+    error: (e) => (failure = e),
+  });
+  try {
+    decoder.configure(config);
+    const last = (total + 1) / FPS;
+    for (const s of samples) {
+      if (o.signal.aborted || failure) break;
+      // In decode order; past the last needed frame only a key frame can be skipped safely.
+      if (s.key && s.pts / timescale > last) break;
+      decoder.decode(new EncodedVideoChunk({ type: s.key ? 'key' : 'delta', timestamp: (s.pts * 1e6) / timescale, duration: (s.duration * 1e6) / timescale, data: bytes.subarray(s.offset, s.offset + s.size) }));
+      if (decoder.decodeQueueSize > 8) await new Promise((r) => decoder.addEventListener('dequeue', r, { once: true }));
+    }
+    await decoder.flush();
+  } catch (err) {
+    failure ??= err;
+  } finally {
+    if (decoder.state !== 'closed') decoder.close();
+  }
+  await Promise.all(encoding);
+  if (o.signal.aborted) throw new DOMException('aborted', 'AbortError');
+  if (failure || frames.some((f) => !f)) return undefined;
+  return { width, height, frames: frames as Blob[] };
+}
+
+/**
  * Extracts frames with a `<video>` element from a Blob URL (so seeking never depends on the
  * server honouring HTTP Range): seek to each frame's middle, draw, encode as JPEG.
  */
-async function extract(blob: Blob, o: LoadOptions): Promise<VideoFrames> {
+async function extractWithVideoElement(blob: Blob, o: LoadOptions): Promise<VideoFrames> {
   const url = URL.createObjectURL(blob);
   const video = document.createElement('video');
   video.muted = true;
@@ -168,7 +237,11 @@ export async function loadVideoFrames(o: LoadOptions): Promise<VideoFrames> {
   }
   let result: VideoFrames;
   try {
-    result = await extract(await response.blob(), o);
+    const blob = await response.blob();
+    const path = o.path ?? 'auto';
+    const fast = path === 'video' ? undefined : await extractWithWebCodecs(new Uint8Array(await blob.arrayBuffer()), o);
+    if (!fast && path === 'webcodecs') throw new Error('WebCodecs cannot decode it');
+    result = fast ?? (await extractWithVideoElement(blob, o));
   } catch (err) {
     db?.close();
     if (o.signal.aborted) throw err;

@@ -243,6 +243,8 @@ describe('<lipsync-session> end to end, other inputs', function () {
     // A 60-slot ring holds 2.4 s: most of the 6 s pushed waits in the queue.
     const el = createSession({ server: server.url, model: 'demo', input: 'push', 'playback-delay': '300', 'buffer-slots': '60', muted: '' });
     const frames = record(el, 'lipsync-frame');
+    const errs = record(el, 'lipsync-error');
+    cleanup.push(() => { if (errs.length) console.log('errors: ' + JSON.stringify(errs.map((e) => e.detail))); });
     document.body.append(el);
     cleanup.push(() => el.remove());
     await el.start();

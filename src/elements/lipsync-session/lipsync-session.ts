@@ -11,7 +11,7 @@ import {
 } from '../../core/config.js';
 import { ErrorFolder } from '../../core/error-folding.js';
 import { LipsyncError } from '../../core/errors.js';
-import { SessionEngine, type SessionMetrics } from '../../platform/session-engine.js';
+import { SessionEngine, idleMetrics, type SessionMetrics } from '../../platform/session-engine.js';
 import { FrameBank, clearVideoCache, loadVideoFrames } from '../../platform/video-frames.js';
 import type { FrameView } from '../../context/session-context.js';
 import { createStore } from '../../core/store.js';
@@ -199,23 +199,8 @@ export class LipsyncSessionElement extends LitElement {
 
   /** The session's figures now (see README); counts are 0 and measurements null before start. */
   get metrics(): SessionMetrics {
-    return (
-      this.#engine?.metrics() ?? {
-        audioBufferFill: 0,
-        frameBufferFill: 0,
-        framesGenerated: 0,
-        fps: 0,
-        latencyMs: { p50: null, p95: null },
-        audioLevelDb: -100,
-        lateFrames: 0,
-        syncErrorMs: null,
-        firstFrameMs: null,
-        playbackDelayMs: this.#store.getState().config.playbackDelay === 'auto' ? 0 : (this.#store.getState().config.playbackDelay as number),
-        reconnects: 0,
-        bytesSent: 0,
-        bytesReceived: 0,
-      }
-    );
+    const delay = this.#store.getState().config.playbackDelay;
+    return this.#engine?.metrics() ?? idleMetrics(delay === 'auto' ? 0 : delay);
   }
 
   override connectedCallback(): void {
