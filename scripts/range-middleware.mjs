@@ -6,7 +6,7 @@ import { extname, join, normalize, sep } from 'node:path';
 const TYPES = { '.mp4': 'video/mp4', '.webm': 'video/webm', '.wav': 'audio/wav', '.mp3': 'audio/mpeg' };
 
 export function rangeMiddleware(root) {
-  const base = normalize(root);
+  const base = normalize(root).replace(/[\/]+$/, '');
   return async (ctx, next) => {
     const range = ctx.get('range');
     if (ctx.method !== 'GET' || !range) return next();
