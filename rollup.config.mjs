@@ -40,7 +40,7 @@ export default [
       nodeResolve({ browser: true }),
       minifyCss(),
       typescript({ tsconfig: './tsconfig.build.json', declaration: false, declarationDir: undefined, outDir: 'dist' }),
-      terser({ ecma: 2022, module: true, compress: { passes: 2 }, format: { comments: false } }),
+      terser({ ecma: 2022, module: true, compress: { passes: 3 }, format: { comments: false } }),
     ],
   },
 ];

@@ -61,3 +61,8 @@ export class ProtocolError extends LipsyncError {
     this.reason = reason;
   }
 }
+
+/** The message of anything thrown, for error reports. */
+export function reason(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

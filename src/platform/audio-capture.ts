@@ -1,4 +1,4 @@
-import { LipsyncError } from '../core/errors.js';
+import { LipsyncError, reason } from '../core/errors.js';
 import type { InputMode } from '../core/config.js';
 import { WORKLET_NAME, workletUrl, type WorkletCommand, type WorkletMessage } from './capture-worklet.js';
 
@@ -61,7 +61,7 @@ export class AudioCapture {
     let source: AudioNode;
     let fileSource: AudioBufferSourceNode | undefined;
     if (o.input === 'mic') {
-      if (!navigator.mediaDevices?.getUserMedia) throw new LipsyncError('mic-unavailable', 'this page cannot use a microphone (no mediaDevices; insecure context?)', false);
+      if (!navigator.mediaDevices?.getUserMedia) throw new LipsyncError('mic-unavailable', 'no mediaDevices (insecure context?)', false);
       let stream: MediaStream;
       try {
         stream = await navigator.mediaDevices.getUserMedia({ audio: MIC_CONSTRAINTS });
@@ -85,7 +85,7 @@ export class AudioCapture {
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
         buffer = await ctx.decodeAudioData(await response.arrayBuffer());
       } catch (err) {
-        throw new LipsyncError('mic-unavailable', `audio file ${o.audioSrc} could not be loaded: ${err instanceof Error ? err.message : String(err)}`, false);
+        throw new LipsyncError('mic-unavailable', `audio file ${o.audioSrc} could not be loaded: ${reason(err)}`, false);
       }
       fileSource = ctx.createBufferSource();
       fileSource.buffer = buffer;

@@ -227,7 +227,8 @@ export class SessionEngine {
         onEnded: () => {},
       });
     }
-    if (this.#stopped) return;
+    // Stopped while the input was opening: release what just opened.
+    if (this.#stopped) return this.#capture?.stop();
     this.#tick = setInterval(() => this.#onTick(), TICK_MS);
   }
 

@@ -1,5 +1,5 @@
 import { openDB, type IDBPDatabase } from 'idb';
-import { LipsyncError } from '../core/errors.js';
+import { LipsyncError, reason } from '../core/errors.js';
 import { FPS } from '../core/protocol.js';
 import { demuxMp4 } from '../core/mp4.js';
 
@@ -198,7 +198,7 @@ export async function loadVideoFrames(o: LoadOptions): Promise<VideoFrames> {
     try {
       db = await openCache(o.model);
     } catch (err) {
-      o.onCacheUnavailable(`IndexedDB is unavailable (${err instanceof Error ? err.message : String(err)}); frames stay in memory`);
+      o.onCacheUnavailable(`IndexedDB unavailable (${reason(err)}); frames kept in memory`);
     }
   }
   let head: Response | undefined;
@@ -229,7 +229,7 @@ export async function loadVideoFrames(o: LoadOptions): Promise<VideoFrames> {
   } catch (err) {
     db?.close();
     if (o.signal.aborted) throw err;
-    throw failed(o.url, `cannot be fetched (${err instanceof Error ? err.message : String(err)})`);
+    throw failed(o.url, `cannot be fetched (${reason(err)})`);
   }
   if (!response.ok) {
     db?.close();
@@ -245,7 +245,7 @@ export async function loadVideoFrames(o: LoadOptions): Promise<VideoFrames> {
   } catch (err) {
     db?.close();
     if (o.signal.aborted) throw err;
-    throw failed(o.url, `does not decode (${err instanceof Error ? err.message : String(err)})`);
+    throw failed(o.url, `does not decode (${reason(err)})`);
   }
   if (db) {
     try {
@@ -257,7 +257,7 @@ export async function loadVideoFrames(o: LoadOptions): Promise<VideoFrames> {
       void tx.objectStore('meta').put(meta, 'meta');
       await tx.done;
     } catch (err) {
-      o.onCacheUnavailable(`frames could not be cached (${err instanceof Error ? err.message : String(err)})`);
+      o.onCacheUnavailable(`cache write failed (${reason(err)})`);
     } finally {
       db.close();
     }

@@ -104,6 +104,30 @@ describe('<lipsync-session> end to end, fake microphone', function () {
     expect(el.state).to.equal('idle');
   });
 
+  it('stop() while the microphone is still opening releases it once it opens', async () => {
+    const server = await startServer();
+    cleanup.push(() => stopServer(server.port));
+    const el = createSession({ server: server.url, model: 'demo', muted: '' });
+    document.body.append(el);
+    cleanup.push(() => el.remove());
+    // Stopped before anything opened: nothing opens.
+    const streamsBefore = streams.length;
+    let starting = el.start();
+    el.stop();
+    await starting;
+    await sleep(300);
+    expect(el.state).to.equal('idle');
+    expect(streams.length).to.equal(streamsBefore);
+    // Stopped while the microphone is opening (getUserMedia pending): its track is ended once it comes.
+    el.addEventListener('lipsync-state-change', (e) => e.detail.state === 'loading' && queueMicrotask(() => el.stop()), { once: true });
+    starting = el.start();
+    await starting;
+    await waitFor(() => streams.length > streamsBefore, 5000, 'the microphone request to settle');
+    await waitFor(() => streams.at(-1)!.getAudioTracks()[0]!.readyState === 'ended', 2000, 'track ended');
+    expect(el.state).to.equal('idle');
+    await waitFor(() => contexts.at(-1)!.state === 'closed', 2000, 'context closed');
+  });
+
   it('survives a reparent within a tick (a CMS drag) without restarting', async () => {
     const server = await startServer();
     cleanup.push(() => stopServer(server.port));

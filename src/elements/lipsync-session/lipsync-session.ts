@@ -10,7 +10,7 @@ import {
   type RawSessionConfig,
 } from '../../core/config.js';
 import { ErrorFolder } from '../../core/error-folding.js';
-import { LipsyncError } from '../../core/errors.js';
+import { LipsyncError, reason } from '../../core/errors.js';
 import { SessionEngine, idleMetrics, type SessionMetrics } from '../../platform/session-engine.js';
 import { FrameBank, clearVideoCache, loadVideoFrames } from '../../platform/video-frames.js';
 import type { FrameView } from '../../context/session-context.js';
@@ -173,6 +173,8 @@ export class LipsyncSessionElement extends LitElement {
   #metricsTimer: ReturnType<typeof setInterval> | undefined;
   #teardown: ReturnType<typeof setTimeout> | undefined;
   #autostarted = false;
+  /** Counts stop() calls, so a start() still pending when one comes gives up. */
+  #generation = 0;
   #gestureListener: (() => void) | undefined;
 
   constructor() {
@@ -295,7 +297,7 @@ export class LipsyncSessionElement extends LitElement {
     try {
       await clearVideoCache(config.model);
     } catch (err) {
-      this.#errors.report('cache-unavailable', `the frame cache could not be cleared: ${err instanceof Error ? err.message : String(err)}`, true);
+      this.#errors.report('cache-unavailable', `cache not cleared: ${reason(err)}`, true);
     }
   }
 
@@ -313,22 +315,28 @@ export class LipsyncSessionElement extends LitElement {
   }
 
   async #start(): Promise<void> {
+    const generation = this.#generation;
     // Attributes set just before start() are parsed in the pending update.
     await this.updateComplete;
-    // No safe default for server and model: connect nowhere until they are corrected.
-    if (this.#fatal) return;
+    // No safe default for server and model: connect nowhere until they are corrected. And a
+    // stop() that came meanwhile wins.
+    if (this.#fatal || generation !== this.#generation) return;
     const snapshot = this.#store.getState();
     this.#store.update({ state: 'loading' });
+    // A listener of that change may have stopped us already.
+    if (generation !== this.#generation) return this.#store.update({ state: snapshot.state });
     const engine = this.#createEngine(snapshot);
     this.#engine = engine;
     try {
       await engine.start();
     } catch (err) {
       engine.stop();
-      if (this.#engine === engine) this.#engine = undefined;
+      // Stopped meanwhile: the failure is only the stop's doing.
+      if (this.#engine !== engine) return;
+      this.#engine = undefined;
       this.#store.update({ state: 'error', connected: false });
       if (err instanceof LipsyncError) this.#errors.report(err.code, err.message, err.recoverable);
-      else this.#errors.report('mic-unavailable', `audio could not start: ${err instanceof Error ? err.message : String(err)}`, false);
+      else this.#errors.report('mic-unavailable', `audio could not start: ${reason(err)}`, false);
       return;
     }
     if (this.#engine !== engine) return; // stopped while starting
@@ -386,6 +394,7 @@ export class LipsyncSessionElement extends LitElement {
 
   /** Stops and releases everything: microphone, AudioContext (its own), socket, timers, frames. */
   stop(): void {
+    this.#generation++;
     clearInterval(this.#metricsTimer);
     this.#metricsTimer = undefined;
     this.#removeGestureListener();
