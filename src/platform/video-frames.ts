@@ -290,6 +290,7 @@ export class FrameBank {
   readonly #pending = new Set<number>();
   readonly #window: number;
   #closed = false;
+  #last = -1;
 
   constructor(video: VideoFrames, window = 8) {
     this.width = video.width;
@@ -302,6 +303,9 @@ export class FrameBank {
   /** The decoded frame `index % count`, if ready; decodes it and the next few either way. */
   get(index: number): ImageBitmap | undefined {
     const i = ((index % this.count) + this.count) % this.count;
+    // Asked every animation frame by every view: the window only moves when the index does.
+    if (i === this.#last && this.#decoded.has(i)) return this.#decoded.get(i);
+    this.#last = i;
     const keep = new Set<number>();
     for (let k = 0; k < this.#window; k++) keep.add((i + k) % this.count);
     for (const [j, bitmap] of this.#decoded) {
