@@ -9,7 +9,7 @@ import { elements, withApi } from './manifest-lib.mjs';
 const dir = join('node_modules', '.cache', 'cem-check');
 mkdirSync(dir, { recursive: true });
 try {
-  execFileSync('npx', ['cem', 'analyze', '--litelement', '--globs', 'src/**/*.ts', '--outdir', dir], { stdio: 'pipe' });
+  execFileSync('npx', ['cem', 'analyze', '--litelement', '--globs', 'src/elements/**/*.ts', '--outdir', dir], { stdio: 'pipe' });
   const fresh = JSON.parse(readFileSync(join(dir, 'custom-elements.json'), 'utf8'));
   const committed = JSON.parse(readFileSync('custom-elements.json', 'utf8'));
   let failed = false;
