@@ -36,11 +36,13 @@ export default {
   ],
   groups: [
     // Fake microphone (the default beep) with permission granted.
-    { name: 'main', files: ['test/**/*.test.ts', '!test/node/**', '!test/e2e/mic-*.test.ts'], browsers: [chrome([fakeUi, fakeDevice])] },
+    { name: 'main', files: ['test/**/*.test.ts', '!test/node/**', '!test/e2e/mic-*.test.ts', '!test/e2e/gesture.test.ts'], browsers: [chrome([fakeUi, fakeDevice])] },
     // A microphone exists, the user says no.
     { name: 'mic-denied', files: ['test/e2e/mic-denied.test.ts'], browsers: [chrome([fakeDevice])] },
     // Permission granted, no microphone at all.
     { name: 'mic-unavailable', files: ['test/e2e/mic-unavailable.test.ts'], browsers: [chrome([fakeUi])] },
+    // Audio stays suspended until a user gesture, as on a page nobody has touched yet.
+    { name: 'gesture', files: ['test/e2e/gesture.test.ts'], browsers: [chromeLauncher({ launchOptions: { executablePath, headless: true, args: [...baseArgs.filter((a) => !a.startsWith('--autoplay-policy')), fakeUi, fakeDevice] } })] },
   ],
   testFramework: { config: { timeout: 20_000 } },
   reporters: [defaultReporter(), summaryReporter()],
