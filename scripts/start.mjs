@@ -11,13 +11,13 @@ import { rangeMiddleware } from './range-middleware.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-export async function startDemo({ port = 8000, wsPort = 8084, latencyMs = 0, jitterMs = 0, runBuild = true, log = console.log } = {}) {
+export async function startDemo({ port = 8000, wsPort = 8084, latencyMs = 0, jitterMs = 0, runBuild = true, log = console.log, onRequest } = {}) {
   if (runBuild) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
   const outdir = resolve(root, 'node_modules/.cache/demo-server');
   mkdirSync(outdir, { recursive: true });
   await build({ entryPoints: [resolve(root, 'demo/server/server.ts')], outfile: `${outdir}/server.mjs`, bundle: true, platform: 'node', format: 'esm', packages: 'external', target: 'node20', logLevel: 'warning' });
   const { startServer } = await import(pathToFileURL(`${outdir}/server.mjs`).href);
-  const inference = await startServer({ port: wsPort, modelsDir: resolve(root, 'demo/models'), latencyMs, jitterMs, log });
+  const inference = await startServer({ port: wsPort, modelsDir: resolve(root, 'demo/models'), latencyMs, jitterMs, log, onRequest });
   const web = await startDevServer({
     config: { rootDir: root, port, hostname: '127.0.0.1', middleware: [rangeMiddleware(root)] },
     readCliArgs: false,

@@ -144,7 +144,7 @@ export function resolveSessionConfig(
     const [min, max] = NUMERIC_RANGES[key];
     if (Number.isInteger(n) && n >= min && n <= max) (config as unknown as Record<string, unknown>)[key] = n;
     else {
-      const expected = key === 'playbackDelay' ? `"auto" or a whole number from ${min} to ${max}` : `a whole number from ${min} to ${max}`;
+      const expected = `${key === 'playbackDelay' ? '"auto" or ' : ''}an integer from ${min} to ${max}`;
       report(key, v, `${attributeName(key)} "${rawText(attributeName(key)) ?? show(v)}" is not ${expected}`);
     }
   }

@@ -10,10 +10,6 @@ export class FrameStore<T> {
     this.#dispose = dispose;
   }
 
-  get size(): number {
-    return this.#frames.size;
-  }
-
   get(frameId: number): T | undefined {
     return this.#frames.get(frameId);
   }

@@ -84,9 +84,8 @@ export function readImageInfo(bytes: Uint8Array): ImageInfo {
   const size = type === 'image/jpeg' ? jpegSize(bytes, view) : type === 'image/png' ? pngSize(bytes, view) : webpSize(bytes, view);
   if (!size) throw new ProtocolError('bad-image', `${type} header has no readable size`);
   const [width, height] = size;
-  if (width < 1 || height < 1) throw new ProtocolError('bad-image', `${type} of ${width}×${height} pixels`);
-  if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE) {
-    throw new ProtocolError('too-large', `${type} of ${width}×${height} pixels, at most ${MAX_IMAGE_SIDE} a side`);
+  if (!(width >= 1 && height >= 1 && width <= MAX_IMAGE_SIDE && height <= MAX_IMAGE_SIDE)) {
+    throw new ProtocolError(width >= 1 && height >= 1 ? 'too-large' : 'bad-image', `${type} of ${width}×${height} pixels (1 to ${MAX_IMAGE_SIDE} a side)`);
   }
   return { type, width, height };
 }

@@ -25,11 +25,6 @@ export class RecentValues {
     const sorted = Array.from(this.#values.subarray(0, this.#count)).sort((a, b) => a - b);
     return sorted[Math.min(this.#count - 1, Math.max(0, Math.ceil((p / 100) * this.#count) - 1))]!;
   }
-
-  clear(): void {
-    this.#count = 0;
-    this.#next = 0;
-  }
 }
 
 /** Counts events in a sliding one-second window (frames per second). */

@@ -469,7 +469,7 @@ export class SessionEngine {
       }
       this.#inflight.delete(id);
       this.ring.setState(id, SlotState.failed);
-      this.#o.onError('inference-timeout', `frame ${id} unanswered after ${f.attempts} attempts of ${timeout} ms`, true);
+      this.#o.onError('inference-timeout', `frame ${id}: no answer in ${f.attempts} × ${timeout} ms`, true);
     }
   }
 
@@ -483,7 +483,7 @@ export class SessionEngine {
       const inflight = this.#inflight.get(frameId);
       if (!inflight) {
         const answered = this.ring.state(frameId) === SlotState.complete || frameId <= this.#playhead;
-        throw new ProtocolError(answered ? 'stale-id' : 'unknown-id', `frame ${frameId} is ${answered ? 'already answered or played' : 'not a request in flight'}`);
+        throw new ProtocolError(answered ? 'stale-id' : 'unknown-id', `frame ${frameId} ${answered ? 'already answered or played' : 'was not asked for'}`);
       }
       if (!isFrameResponse(response)) {
         this.#inflight.delete(frameId);

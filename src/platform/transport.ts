@@ -81,15 +81,11 @@ export class Transport {
     this.#timer = setTimeout(() => this.#open(), delay);
   }
 
-  /** Whether a message of `bytes` may be sent now without growing the socket's buffer past its bound. */
-  canSend(bytes: number): boolean {
-    return this.connected && this.#ws!.bufferedAmount + bytes <= this.#o.maxBufferedBytes;
-  }
-
-  /** Sends if `canSend`; returns whether it did. */
+  /** Sends unless the socket is closed or would hold more than its bound unsent; returns whether it did. */
   send(message: Uint8Array): boolean {
-    if (!this.canSend(message.byteLength)) return false;
-    this.#ws!.send(message);
+    const ws = this.#ws;
+    if (ws?.readyState !== WebSocket.OPEN || ws.bufferedAmount + message.byteLength > this.#o.maxBufferedBytes) return false;
+    ws.send(message);
     this.bytesSent += message.byteLength;
     return true;
   }

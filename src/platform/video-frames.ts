@@ -282,8 +282,6 @@ export async function clearVideoCache(model: string): Promise<void> {
  * is decoded and starts decoding the window.
  */
 export class FrameBank {
-  readonly width: number;
-  readonly height: number;
   readonly count: number;
   readonly #blobs: Blob[];
   readonly #decoded = new Map<number, ImageBitmap>();
@@ -293,8 +291,6 @@ export class FrameBank {
   #last = -1;
 
   constructor(video: VideoFrames, window = 8) {
-    this.width = video.width;
-    this.height = video.height;
     this.count = video.frames.length;
     this.#blobs = video.frames;
     this.#window = window;

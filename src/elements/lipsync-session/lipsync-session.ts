@@ -348,7 +348,7 @@ export class LipsyncSessionElement extends LitElement {
       emit(this, 'lipsync-metrics', m);
       const ms = (v: number | null) => (v === null ? '–' : `${Math.round(v)} ms`);
       this.#store.update({
-        metricsLine: `${m.fps} fps · latency p50 ${ms(m.latencyMs.p50)} p95 ${ms(m.latencyMs.p95)} · delay ${m.playbackDelayMs} ms · late ${m.lateFrames} · audio ${m.audioBufferFill} · frames ${m.frameBufferFill}`,
+        metricsLine: `${m.fps} fps, latency p50 ${ms(m.latencyMs.p50)} p95 ${ms(m.latencyMs.p95)}, delay ${m.playbackDelayMs} ms, late ${m.lateFrames}, audio ${m.audioBufferFill}, frames ${m.frameBufferFill}`,
       });
     }, 1000);
   }
