@@ -1,16 +1,22 @@
 // Fails when custom-elements.json or README's API section is not what `npm run analyze` makes
 // from the sources now, and lists SPEC §2 items the manifest does not document yet.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { elements, withApi } from './manifest-lib.mjs';
+import { elements, sortedManifest, withApi } from './manifest-lib.mjs';
 
 // cem takes --outdir relative to the working directory.
 const dir = join('node_modules', '.cache', 'cem-check');
 mkdirSync(dir, { recursive: true });
+// cem rewrites package.json's "customElements" to the --outdir it was given: put it back after.
+const packageJson = readFileSync('package.json', 'utf8');
 try {
-  execFileSync('npx', ['cem', 'analyze', '--litelement', '--globs', 'src/elements/**/*.ts', '--outdir', dir], { stdio: 'pipe' });
-  const fresh = JSON.parse(readFileSync(join(dir, 'custom-elements.json'), 'utf8'));
+  try {
+    execFileSync('npx', ['cem', 'analyze', '--litelement', '--globs', 'src/elements/**/*.ts', '--outdir', dir], { stdio: 'pipe' });
+  } finally {
+    writeFileSync('package.json', packageJson);
+  }
+  const fresh = sortedManifest(JSON.parse(readFileSync(join(dir, 'custom-elements.json'), 'utf8')));
   const committed = JSON.parse(readFileSync('custom-elements.json', 'utf8'));
   let failed = false;
   if (JSON.stringify(fresh) !== JSON.stringify(committed)) {

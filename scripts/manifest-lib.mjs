@@ -53,3 +53,8 @@ export function withApi(readme, manifest) {
   if (start < 0 || end < start) throw new Error(`README.md has no ${START} … ${END} section`);
   return `${readme.slice(0, start + START.length)}\n\n${apiMarkdown(manifest)}\n${readme.slice(end)}`;
 }
+
+/** Modules in path order: cem lists them in the file system's order, which differs between machines. */
+export function sortedManifest(manifest) {
+  return { ...manifest, modules: [...(manifest.modules ?? [])].sort((a, b) => a.path.localeCompare(b.path)) };
+}
