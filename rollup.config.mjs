@@ -40,7 +40,8 @@ export default [
       nodeResolve({ browser: true }),
       minifyCss(),
       typescript({ tsconfig: './tsconfig.build.json', declaration: false, declarationDir: undefined, outDir: 'dist' }),
-      terser({ ecma: 2022, module: true, compress: { passes: 3 }, format: { comments: false } }),
+      // keep_fargs: false drops unused trailing parameters; nothing here reads Function.length.
+      terser({ ecma: 2022, module: true, compress: { passes: 3, keep_fargs: false }, format: { comments: false } }),
     ],
   },
 ];

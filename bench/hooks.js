@@ -3,6 +3,12 @@
 // pass everything through unchanged.
 (() => {
   const B = (window.__bench = { chunks: new Map(), sends: new Map(), arrivals: new Map(), ready: [], rafs: 0, longTasks: [] });
+  // Presentation (on while `B.screen.on`): what the first composite canvas shows at each animation
+  // frame, read from its pixels — the bench's server stamps each patch with its frame id — and
+  // when each chunk's audio was scheduled to reach the speaker. Chunks are told apart by their
+  // samples (`fingerprints`: a few sample values → chunk index, -1 where two chunks share them).
+  const P = (B.screen = { on: false, shown: [], audio: [], fingerprints: new Map() });
+  const fingerprint = (s) => `${s[0]}|${s[191]}|${s[383]}|${s[575]}|${s[767]}|${s[959]}`;
 
   const NativeWS = window.WebSocket;
   const nativeSend = NativeWS.prototype.send;
@@ -32,14 +38,49 @@
           // The context clock has moved (currentTime − endTime) since the chunk's last sample.
           const now = performance.now();
           B.chunks.set(e.data.index, now - (context.currentTime - e.data.endTime) * 1000);
+          if (P.on) {
+            const fp = fingerprint(e.data.samples);
+            P.fingerprints.set(fp, P.fingerprints.has(fp) ? -1 : e.data.index);
+          }
         }
       });
     }
   };
 
+  const nativeStart = AudioBufferSourceNode.prototype.start;
+  AudioBufferSourceNode.prototype.start = function (when = 0, ...rest) {
+    if (P.on && this.buffer) {
+      // Context time → performance.now() time at the output, as of now.
+      const stamp = this.context.getOutputTimestamp();
+      if (stamp.contextTime && stamp.performanceTime) P.audio.push([fingerprint(this.buffer.getChannelData(0)), stamp.performanceTime + (when - stamp.contextTime) * 1000]);
+    }
+    return nativeStart.call(this, when, ...rest);
+  };
+
+  // Reads the stamp at two points inside every frame's patch box of the demo model (top half: the
+  // code; bottom half: its complement). null: no stamp there (the base frame is shown).
+  const readStamp = (canvas) => {
+    const ctx = canvas.getContext('2d');
+    const top = ctx.getImageData(360, 682, 1, 1).data;
+    const bottom = ctx.getImageData(360, 750, 1, 1).data;
+    let code = 0;
+    for (let ch = 0; ch < 3; ch++) {
+      const level = Math.round(top[ch] / 85);
+      if (Math.abs(top[ch] - level * 85) > 20 || Math.abs(255 - bottom[ch] - level * 85) > 20) return null;
+      code = code * 4 + level;
+    }
+    return code;
+  };
+
   document.addEventListener('lipsync-frame', (e) => B.ready.push([e.detail.frameId, performance.now()]), true);
-  const raf = () => {
+  // This callback runs before the views' own in each animation frame (it was requested first), so
+  // the canvas holds what was drawn in the previous one, at time `lastT`.
+  let lastT = 0;
+  const raf = (t) => {
     B.rafs++;
+    const canvas = P.on && document.querySelector('lipsync-canvas')?.canvas;
+    if (canvas && lastT) P.shown.push([lastT, readStamp(canvas)]);
+    lastT = t;
     requestAnimationFrame(raf);
   };
   requestAnimationFrame(raf);

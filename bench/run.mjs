@@ -28,43 +28,24 @@ const pct = (values, p) => {
 const dist = (values) => ({ p50: pct(values, 50), p99: pct(values, 99), n: values.length });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// ---- codec: binary vs JSON + base64 carrying the same data, measured here in the same run ----
-async function codecFigures() {
-  const dir = resolve(root, 'node_modules/.cache/bench');
-  mkdirSync(dir, { recursive: true });
-  await build({ entryPoints: [resolve(root, 'src/core/protocol.ts')], outfile: `${dir}/protocol.mjs`, bundle: true, platform: 'node', format: 'esm', logLevel: 'warning' });
-  const { createRequestEncoder, encodeResponse, decodeResponse, decodeRequest } = await import(pathToFileURL(`${dir}/protocol.mjs`).href);
-  const samples = new Float32Array(960).map((_, i) => Math.sin(i / 7) * 0.5);
-  const zip = new Uint8Array(12_000).map((_, i) => (i * 31) & 255); // a typical patch answer
-  const encode = createRequestEncoder('demo');
-  const time = (fn, n) => {
-    for (let i = 0; i < 200; i++) fn(i);
-    const t = performance.now();
-    for (let i = 0; i < n; i++) fn(i);
-    return (performance.now() - t) / n;
-  };
-  const n = Math.max(2000, S * 500);
-  const binEncode = time((i) => encode(i, samples), n);
-  const jsonEncode = time((i) => JSON.stringify({ model: 'demo', frameId: i, audio: Buffer.from(samples.buffer).toString('base64') }), n);
-  const request = encode(1, samples);
-  const jsonRequest = JSON.stringify({ model: 'demo', frameId: 1, audio: Buffer.from(samples.buffer).toString('base64') });
-  const binDecodeReq = time(() => decodeRequest(request), n);
-  const jsonDecodeReq = time(() => {
-    const m = JSON.parse(jsonRequest);
-    const b = Buffer.from(m.audio, 'base64');
-    return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
-  }, n);
-  const response = encodeResponse({ status: 0, frameId: 1, zip });
-  const jsonResponse = JSON.stringify({ status: 0, frameId: 1, zip: Buffer.from(zip).toString('base64') });
-  const binDecodeRes = time(() => decodeResponse(response), n);
-  const jsonDecodeRes = time(() => Buffer.from(JSON.parse(jsonResponse).zip, 'base64'), n);
-  return {
-    requestBytes: { binary: request.length, json: Buffer.byteLength(jsonRequest) },
-    responseBytes: { binary: response.length, json: Buffer.byteLength(jsonResponse) },
-    encodeRequestUs: { binary: binEncode * 1000, json: jsonEncode * 1000, speedup: jsonEncode / binEncode },
-    decodeRequestUs: { binary: binDecodeReq * 1000, json: jsonDecodeReq * 1000, speedup: jsonDecodeReq / binDecodeReq },
-    decodeResponseUs: { binary: binDecodeRes * 1000, json: jsonDecodeRes * 1000, speedup: jsonDecodeRes / binDecodeRes },
-  };
+// ---- codec: binary vs JSON + base64 carrying the same data (bench/codec.js) ----
+const codecModule = resolve(root, 'node_modules/.cache/bench/protocol.mjs');
+await build({ entryPoints: [resolve(root, 'src/core/protocol.ts')], outfile: codecModule, bundle: true, platform: 'neutral', format: 'esm', logLevel: 'warning' });
+const codecIterations = 20_000;
+
+/** The server's side in Node (Buffer's base64), the client's side in the page (the browser's). */
+async function codecFigures(page) {
+  const { measureCodec } = await import(pathToFileURL(resolve(root, 'bench/codec.js')).href);
+  const node = measureCodec(await import(pathToFileURL(codecModule).href), {
+    name: 'Buffer',
+    encode: (b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64'),
+    decode: (s) => Buffer.from(s, 'base64'),
+  }, codecIterations);
+  const browser = await page.evaluate(async (n) => {
+    const { measureCodec, browserBase64 } = await import('/bench/codec.js');
+    return measureCodec(await import('/node_modules/.cache/bench/protocol.mjs'), browserBase64(), n);
+  }, codecIterations);
+  return { browser, node };
 }
 
 // ---- browser figures ----
@@ -76,6 +57,8 @@ const browser = await puppeteer.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
     '--autoplay-policy=no-user-gesture-required', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${resolve(root, 'demo/audio/speech.wav')}`],
 });
+// One page at a time: the memory dump takes the renderer with the largest V8 heap as the page's.
+for (const p of await browser.pages()) await p.close();
 const benchUrl = demo.url.replace(/\/demo\/$/, '/bench/');
 
 async function openPage() {
@@ -88,18 +71,53 @@ async function openPage() {
   return { page, cdp };
 }
 
+/**
+ * Chromium's own memory accounting (a memory-infra dump, after a garbage collection): private
+ * footprint and main allocators in MB of the page's renderer — the renderer with the largest V8
+ * heap; the bench has one page open — and of the GPU process. Decoded images (ImageBitmaps,
+ * video frames) are in the renderer's malloc and shared memory, canvases under `canvas`.
+ */
+async function memoryDump(cdp) {
+  await cdp.send('HeapProfiler.collectGarbage');
+  const tracing = await browser.target().createCDPSession();
+  const events = [];
+  tracing.on('Tracing.dataCollected', (e) => events.push(...e.value));
+  const complete = new Promise((r) => tracing.once('Tracing.tracingComplete', r));
+  await tracing.send('Tracing.start', { transferMode: 'ReportEvents', traceConfig: { includedCategories: ['disabled-by-default-memory-infra', '__metadata'], excludedCategories: ['*'], memoryDumpConfig: { triggers: [] } } });
+  const { success } = await tracing.send('Tracing.requestMemoryDump', { deterministic: true, levelOfDetail: 'detailed' });
+  await tracing.send('Tracing.end');
+  await complete;
+  await tracing.detach();
+  if (!success) throw new Error('Chromium did not take the memory dump');
+  const names = new Map(events.filter((e) => e.ph === 'M' && e.name === 'process_name').map((e) => [e.pid, e.args.name]));
+  const mb = (hex) => parseInt(hex ?? '0', 16) / 1e6;
+  // A process's totals and its allocators come in separate dump events.
+  const byPid = new Map();
+  for (const e of events.filter((e) => e.ph === 'v' && e.args?.dumps)) {
+    const p = byPid.get(e.pid) ?? byPid.set(e.pid, { name: names.get(e.pid), footprint: 0, allocators: {} }).get(e.pid);
+    const { allocators = {}, process_totals: totals } = e.args.dumps;
+    if (totals) p.footprint = mb(totals.private_footprint_bytes);
+    for (const [k, v] of Object.entries(allocators)) if (!k.includes('/')) p.allocators[k] = mb(v.attrs?.size?.value);
+  }
+  const processes = [...byPid.values()];
+  const renderer = processes.filter((p) => p.name === 'Renderer').sort((a, b) => (b.allocators.v8 ?? 0) - (a.allocators.v8 ?? 0))[0];
+  const gpu = processes.find((p) => p.name === 'GPU Process');
+  const pick = ({ v8, blink_gc, malloc, partition_alloc, canvas, shared_memory, discardable }) => ({ v8, blink_gc, malloc, partition_alloc, canvas, shared_memory, discardable });
+  return { rendererMB: renderer?.footprint ?? null, rendererAllocatorsMB: renderer ? pick(renderer.allocators) : null, gpuProcessMB: gpu?.footprint ?? null };
+}
+
 async function cdpMetrics(cdp) {
   const { metrics } = await cdp.send('Performance.getMetrics');
   return Object.fromEntries(metrics.map((m) => [m.name, m.value]));
 }
 
-/** Adds `count` sessions (mic input, muted) with a composite canvas each and starts them. */
+/** Adds `count` sessions (mic input, audible) with a composite canvas each and starts them. */
 async function startSessions(page, count, extra = {}) {
   await page.evaluate(async (count, server, extra) => {
     const grid = document.getElementById('grid');
     for (let i = 0; i < count; i++) {
       const s = document.createElement('lipsync-session');
-      Object.entries({ server, model: 'demo', 'models-base': '/demo/models', muted: '', ...extra }).forEach(([k, v]) => s.setAttribute(k, v));
+      Object.entries({ server, model: 'demo', 'models-base': '/demo/models', ...extra }).forEach(([k, v]) => v !== null && s.setAttribute(k, v));
       s.innerHTML = '<lipsync-canvas></lipsync-canvas>';
       grid.append(s);
     }
@@ -107,6 +125,103 @@ async function startSessions(page, count, extra = {}) {
     await Promise.all(all.map((s) => new Promise((r) => (s.state === 'ready' ? r() : s.addEventListener('lipsync-state-change', (e) => e.detail.state === 'ready' && r())))));
     await Promise.all(all.map((s) => s.start()));
   }, count, demo.inferenceUrl, extra);
+}
+
+const median = (values) => pct(values, 50);
+
+/**
+ * Presentation error from what the page saw: `shown` ([animation frame time, stamped frame code or
+ * null]), `audio` ([sample fingerprint, time the chunk reaches the speaker]) and `fingerprints`
+ * ([fingerprint, chunk index or -1]). With a fixed playback delay chunk k is scheduled at A + 40k;
+ * A comes from the chunks recognised by their samples, and every scheduled chunk then has its index.
+ */
+function presentationFigures({ shown, audio, fingerprints }) {
+  const index = new Map(fingerprints);
+  const known = audio.map(([fp, at]) => [index.get(fp) ?? -1, at]).filter(([k]) => k >= 0);
+  if (!known.length) return null;
+  const A = median(known.map(([k, at]) => at - 40 * k));
+  const speaker = new Map(audio.map(([, at]) => [Math.round((at - A) / 40), at]));
+  const errors = [];
+  const slots = [];
+  let withoutPatch = 0;
+  let previous;
+  const first = shown.findIndex(([, code]) => code !== null);
+  for (const [t, code] of first < 0 ? [] : shown.slice(first)) {
+    if (code === previous) continue;
+    previous = code;
+    if (code === null) {
+      withoutPatch++;
+      continue;
+    }
+    // The frame shown: the id with this code (mod 64) nearest to the chunk being heard.
+    const heard = (t - A) / 40;
+    const k = code + 64 * Math.round((heard - code) / 64);
+    const at = speaker.get(k);
+    if (at === undefined) continue;
+    errors.push(t - at);
+    slots.push(k);
+  }
+  const gaps = slots.slice(1).map((k, i) => k - slots[i]);
+  const intervals = shown.slice(1).map(([t], i) => t - shown[i][0]);
+  return {
+    errorMs: { ...dist(errors.map(Math.abs)), max: errors.length ? Math.max(...errors.map(Math.abs)) : null, meanSigned: errors.reduce((a, b) => a + b, 0) / Math.max(1, errors.length) },
+    slotsShown: slots.length,
+    slotsSkipped: gaps.reduce((n, g) => n + Math.max(0, g - 1), 0),
+    outOfOrder: gaps.filter((g) => g <= 0).length,
+    baseFrameShown: withoutPatch,
+    chunksRecognised: known.length,
+    chunksScheduled: audio.length,
+    refreshMs: median(intervals),
+  };
+}
+
+/**
+ * One audible session with a fixed 200 ms playback delay against a second reference server that
+ * stamps frame ids into the patches; `jank` blocks the page's main thread 300 ms every 2 s.
+ * Reports the presentation error read from the screen, the server's request inter-arrival times
+ * (capture cadence) and long tasks.
+ */
+async function presentationPhase(seconds, jank) {
+  const { startServer } = await import(pathToFileURL(resolve(root, 'node_modules/.cache/demo-server/server.mjs')).href);
+  const arrived = [];
+  const stamped = await startServer({ port: 0, modelsDir: resolve(root, 'demo/models'), summaryEverySec: 0, log: () => {}, stampFrameIds: true, onRequest: () => arrived.push(performance.now()) });
+  try {
+    const { page, cdp } = await openPage();
+    await page.evaluate(() => (__bench.screen.on = true));
+    await startSessions(page, 1, { server: stamped.url, 'playback-delay': '200' });
+    await sleep(1000);
+    const firstArrival = arrived.length;
+    if (jank) {
+      await page.evaluate(() => {
+        window.__jank = setInterval(() => {
+          const t = performance.now();
+          while (performance.now() - t < 300);
+        }, 2000);
+      });
+    }
+    const w = await window_(page, cdp, seconds);
+    const seen = await page.evaluate(() => {
+      clearInterval(window.__jank);
+      const P = __bench.screen;
+      P.on = false;
+      return { shown: P.shown, audio: P.audio, fingerprints: [...P.fingerprints] };
+    });
+    const m = await page.evaluate(() => document.querySelector('lipsync-session').metrics);
+    await page.close();
+    const mine = arrived.slice(firstArrival);
+    const gaps = mine.slice(1).map((t, i) => t - mine[i]);
+    return {
+      seconds,
+      ...presentationFigures(seen),
+      serverInterArrivalMs: { ...dist(gaps), max: gaps.length ? Math.max(...gaps) : null },
+      lateFrames: m.lateFrames,
+      sessionSyncErrorP95Ms: m.syncErrorMs,
+      longTasks: w.longTasks,
+      framesPerSecond: w.framesPerSecond,
+    };
+  } finally {
+    await stamped.close();
+  }
 }
 
 /** Main-thread time per animation frame, long tasks and frames/s over `seconds`. */
@@ -129,7 +244,6 @@ async function window_(page, cdp, seconds) {
 const results = { measuredOn: `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(await browser.version())}, Node ${process.version}`, seconds: S };
 try {
   results.bundleGzipBytes = gzipSync(readFileSync(resolve(root, 'dist/lipsync-elements.min.js')), { level: 9 }).length;
-  results.codec = await codecFigures();
 
   // Cold extraction (cache cleared) and the cached load of the demo video.
   {
@@ -158,12 +272,14 @@ try {
       cached.s.remove();
       return { coldMs: cold.ms, cachedMs: cached.ms };
     });
+    results.codec = await codecFigures(page);
     await page.close();
   }
 
   // One session: latency figures, presentation, main thread, wire bytes, memory with the ring full.
   {
     const { page, cdp } = await openPage();
+    const memoryBefore = await memoryDump(cdp);
     await startSessions(page, 1);
     await sleep(2000);
     const w = await window_(page, cdp, S);
@@ -175,27 +291,38 @@ try {
       const captureToSend = [];
       for (const [id, t] of B.sends) if (B.chunks.has(id)) captureToSend.push(t - B.chunks.get(id));
       const responseToReady = B.ready.filter(([id]) => B.arrivals.has(id)).map(([id, t]) => t - B.arrivals.get(id));
-      return { captureToSend, responseToReady };
+      const requestToResponse = [...B.arrivals].filter(([id]) => B.sends.has(id)).map(([id, t]) => t - B.sends.get(id));
+      return { captureToSend, responseToReady, requestToResponse };
     });
     // The 20 s ring (500 slots) is full after 20 s of capture.
     const ringFullIn = Math.max(0, 21 - S - 3);
     if (ringFullIn > 0 && S >= 10) await sleep(ringFullIn * 1000);
     await page.evaluate(() => new Promise((r) => setTimeout(r, 100)));
     const heap = await cdpMetrics(cdp);
+    const memory = await memoryDump(cdp);
     results.oneSession = {
       captureToSendMs: dist(timing.captureToSend),
       responseToFrameReadyMs: dist(timing.responseToReady),
-      requestToResponseMs: m1.latencyMs,
-      presentationErrorP95Ms: m1.syncErrorMs,
+      requestToResponseMs: dist(timing.requestToResponse),
+      sessionLatencyMs: m1.latencyMs,
+      sessionSyncErrorP95Ms: m1.syncErrorMs,
       lateFrames: m1.lateFrames,
       firstFrameMs: m1.firstFrameMs,
       bytesPerSecond: { sent: m1.bytesSent - m0.bytesSent, received: m1.bytesReceived - m0.bytesReceived },
       ...w,
       jsHeapMB: heap.JSHeapUsedSize / 1e6,
+      memory: {
+        ringFull: memory,
+        pageWithoutSession: memoryBefore,
+        sessionAddsMB: memory.rendererMB - memoryBefore.rendererMB + (memory.gpuProcessMB - memoryBefore.gpuProcessMB),
+      },
       audioBufferFill: m1.audioBufferFill,
     };
     await page.close();
   }
+
+  // Presentation over 3 × the phase (60 s in a full run), steady.
+  results.presentation = await presentationPhase(3 * S, false);
 
   // Four sessions on one page.
   {
@@ -206,34 +333,8 @@ try {
     await page.close();
   }
 
-  // Jank: the page's main thread blocked 300 ms every 2 s.
-  {
-    const { page, cdp } = await openPage();
-    await startSessions(page, 1);
-    await sleep(2000);
-    const firstArrival = arrivals.length;
-    const m0 = await page.evaluate(() => document.querySelector('lipsync-session').metrics);
-    await page.evaluate(() => {
-      window.__jank = setInterval(() => {
-        const t = performance.now();
-        while (performance.now() - t < 300);
-      }, 2000);
-    });
-    const w = await window_(page, cdp, Math.max(4, S / 2));
-    await page.evaluate(() => clearInterval(window.__jank));
-    const m1 = await page.evaluate(() => document.querySelector('lipsync-session').metrics);
-    const conn = arrivals.at(-1)?.[0];
-    const mine = arrivals.slice(firstArrival).filter(([c]) => c === conn).map(([, , t]) => t);
-    const gaps = mine.slice(1).map((t, i) => t - mine[i]);
-    results.jank = {
-      serverInterArrivalMs: { ...dist(gaps), max: gaps.length ? Math.max(...gaps) : null },
-      lateFramesDuring: m1.lateFrames - m0.lateFrames,
-      presentationErrorP95Ms: m1.syncErrorMs,
-      playbackDelayMs: m1.playbackDelayMs,
-      longTasks: w.longTasks,
-    };
-    await page.close();
-  }
+  // Jank: the same with the page's main thread blocked 300 ms every 2 s.
+  results.jank = await presentationPhase(Math.max(6, S), true);
 } finally {
   await browser.close();
   await demo.close();
@@ -244,20 +345,35 @@ writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
 
 const f = (v, d = 1) => (v === null || v === undefined || Number.isNaN(v) ? '–' : Number(v).toFixed(d));
 const o = results.oneSession;
+const pr = results.presentation;
+const jk = results.jank;
+const presentationRow = (p) =>
+  `${f(p.errorMs?.p50)} / ${f(p.errorMs?.p99)} / ${f(p.errorMs?.max)} ms over ${p.slotsShown} slots (refresh ${f(p.refreshMs)} ms); ${p.slotsSkipped} skipped, ${p.outOfOrder} out of order, base frame shown ${p.baseFrameShown}×, late frames ${p.lateFrames}`;
+const memoryRow = ({ ringFull: m, pageWithoutSession: b, sessionAddsMB }) => {
+  const a = m.rendererAllocatorsMB ?? {};
+  return `renderer ${f(m.rendererMB)} MB + GPU process ${f(m.gpuProcessMB)} MB; the session adds ${f(sessionAddsMB)} MB to the page (renderer ${f(b.rendererMB)} → ${f(m.rendererMB)} MB); renderer V8 ${f(a.v8)}, malloc (decoded images) ${f(a.malloc)}, canvas ${f(a.canvas)}, shared memory ${f(a.shared_memory)} MB; JS heap used ${f(o.jsHeapMB)} MB`;
+};
+const codecRow = (c, ...ops) =>
+  `${ops.map((op) => `${op.replace(/[A-Z]/, (x) => ` ${x.toLowerCase()}`)} ${f(c[op].binaryUs)} vs ${f(c[op].jsonUs)} µs (×${f(c[op].speedup)})`).join(', ')}; base64: ${c.base64}`;
+const interArrivalRow = (p) => `${f(p.serverInterArrivalMs.p50)} / ${f(p.serverInterArrivalMs.p99)} / ${f(p.serverInterArrivalMs.max)} ms; ${p.longTasks.count} long tasks`;
 const rows = [
   ['capture → send (p50 / p99)', `${f(o.captureToSendMs.p50)} / ${f(o.captureToSendMs.p99)} ms`],
   ['response → frame ready (p50 / p99)', `${f(o.responseToFrameReadyMs.p50)} / ${f(o.responseToFrameReadyMs.p99)} ms`],
-  ['request → response (p50 / p95)', `${f(o.requestToResponseMs.p50)} / ${f(o.requestToResponseMs.p95)} ms`],
-  ['presentation error |screen − speaker| (p95)', `${f(o.presentationErrorP95Ms)} ms; late frames ${o.lateFrames}`],
+  ['request → response (p50 / p99)', `${f(o.requestToResponseMs.p50)} / ${f(o.requestToResponseMs.p99)} ms`],
+  [`presentation error |screen − speaker|, ${pr.seconds} s (p50 / p99 / max)`, presentationRow(pr)],
   ['first AI frame on screen', `${f(o.firstFrameMs, 0)} ms`],
   ['main thread per animation frame, 1 session', `${f(o.mainThreadMsPerFrame, 2)} ms (script ${f(o.scriptMsPerFrame, 2)} ms), ${f(o.framesPerSecond)} fps, ${o.longTasks.count} long tasks`],
   ['main thread per animation frame, 4 sessions', `${f(results.fourSessions.mainThreadMsPerFrame, 2)} ms (script ${f(results.fourSessions.scriptMsPerFrame, 2)} ms), ${f(results.fourSessions.framesPerSecond)} fps, ${results.fourSessions.longTasks.count} long tasks`],
-  ['JS heap, 1 session, ring full', `${f(o.jsHeapMB)} MB (decoded images not included)`],
+  ['memory, 1 session, 20 s ring full (Chromium memory-infra)', memoryRow(o.memory)],
   ['bytes on the wire per second', `${f(o.bytesPerSecond.sent / 1000)} KB up, ${f(o.bytesPerSecond.received / 1000)} KB down`],
-  ['codec vs JSON + base64', `encode ×${f(results.codec.encodeRequestUs.speedup)}, decode request ×${f(results.codec.decodeRequestUs.speedup)}, decode response ×${f(results.codec.decodeResponseUs.speedup)}; request ${results.codec.requestBytes.binary} vs ${results.codec.requestBytes.json} B, response ${results.codec.responseBytes.binary} vs ${results.codec.responseBytes.json} B`],
+  ['codec vs JSON + base64: client side, in the browser', codecRow(results.codec.browser, 'encodeRequest', 'decodeResponse')],
+  ['codec vs JSON + base64: server side, in Node', codecRow(results.codec.node, 'decodeRequest', 'encodeResponse')],
+  ['message size, binary vs JSON + base64', `request ${results.codec.node.requestBytes.binary} vs ${results.codec.node.requestBytes.json} B, response ${results.codec.node.responseBytes.binary} vs ${results.codec.node.responseBytes.json} B`],
   ['cold frame extraction / cached load (demo video)', `${f(results.extraction.coldMs, 0)} ms / ${f(results.extraction.cachedMs, 0)} ms`],
   ['bundle, gzipped', `${(results.bundleGzipBytes / 1024).toFixed(2)} KB`],
-  ['jank (300 ms block every 2 s): server inter-arrival', `p50 ${f(results.jank.serverInterArrivalMs.p50)} / p99 ${f(results.jank.serverInterArrivalMs.p99)} / max ${f(results.jank.serverInterArrivalMs.max)} ms; late frames ${results.jank.lateFramesDuring}; presentation p95 ${f(results.jank.presentationErrorP95Ms)} ms`],
+  ['capture cadence: server inter-arrival (p50 / p99 / max)', interArrivalRow(pr)],
+  [`jank (300 ms block every 2 s), ${jk.seconds} s: server inter-arrival`, interArrivalRow(jk)],
+  ['jank: presentation error (p50 / p99 / max)', presentationRow(jk)],
 ];
 console.log(`\nlipsync-elements bench — ${results.measuredOn}, ${S} s phases\n`);
 console.log('| figure | value |\n| --- | --- |');

@@ -34,6 +34,22 @@ export interface ServerOptions {
   random: () => number;
   /** Called with every valid request, before it is answered (tests record what arrives). */
   onRequest?: (connection: number, request: InferenceRequest) => void;
+  /**
+   * Paints each patch with its frame id instead of a mouth (see `stampColours`), so a bench can
+   * read from screen pixels which frame is shown.
+   */
+  stampFrameIds?: boolean;
+}
+
+/**
+ * The flat colours a stamped patch is painted with: its top half codes `frameId mod 64` as two
+ * bits per channel (levels 0, 85, 170, 255), its bottom half the complement (255 − each), so a
+ * reader can tell a stamp from the face behind it. Flat areas survive JPEG within a few levels.
+ */
+export function stampColours(frameId: number): { top: [number, number, number]; bottom: [number, number, number] } {
+  const code = frameId & 63;
+  const top: [number, number, number] = [((code >> 4) & 3) * 85, ((code >> 2) & 3) * 85, (code & 3) * 85];
+  return { top, bottom: [255 - top[0], 255 - top[1], 255 - top[2]] };
 }
 
 export const DEFAULT_OPTIONS: ServerOptions = {
@@ -64,7 +80,7 @@ function percentile(sorted: number[], p: number): number {
 /** Draws the lip shape over the frame's bare crop and encodes the patch as JPEG. */
 function makePatchRenderer() {
   const canvases = new Map<string, Canvas>();
-  return (model: Model, frame: number, shape: MouthShape): Buffer => {
+  return (model: Model, frame: number, shape: MouthShape, stampId?: number): Buffer => {
     const key = `${model.patchWidth}x${model.patchHeight}`;
     let canvas = canvases.get(key);
     if (!canvas) {
@@ -78,6 +94,14 @@ function makePatchRenderer() {
     ctx.translate(-pose.box[0], -pose.box[1]);
     drawMouth(ctx as unknown as CanvasRenderingContext2D, pose, shape);
     ctx.restore();
+    if (stampId !== undefined) {
+      const { top, bottom } = stampColours(stampId);
+      const half = Math.floor(model.patchHeight / 2);
+      ctx.fillStyle = `rgb(${top.join(',')})`;
+      ctx.fillRect(0, 0, model.patchWidth, half);
+      ctx.fillStyle = `rgb(${bottom.join(',')})`;
+      ctx.fillRect(0, half, model.patchWidth, model.patchHeight - half);
+    }
     return canvas.toBuffer('image/jpeg', 85);
   };
 }
@@ -162,7 +186,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
         }
         const frame = request.frameId % Math.min(o.maxFrames, model.frames);
         const { shape } = tracker.analyze(request.frameId, request.samples);
-        const jpeg = render(model, frame, shape);
+        const jpeg = render(model, frame, shape, o.stampFrameIds ? request.frameId : undefined);
         const zip = writeFramePatch(jpeg, model.mouth[frame]!.box);
         frames++;
         answered++;

@@ -15,7 +15,6 @@ export interface AiFrame {
   readonly bitmap: ImageBitmap;
   readonly placement: Placement;
   readonly box: Box;
-  readonly latencyMs: number;
 }
 
 /** The session's figures (SPEC §2 `metrics`); null where nothing has been measured yet. */
@@ -529,7 +528,7 @@ export class SessionEngine {
       return;
     }
     this.#inflight.delete(frameId);
-    this.frames.set(frameId, { bitmap, placement, box, latencyMs });
+    this.frames.set(frameId, { bitmap, placement, box });
     this.ring.setState(frameId, SlotState.complete);
     this.#framesGenerated++;
     this.#latency.add(latencyMs);

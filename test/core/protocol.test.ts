@@ -33,6 +33,19 @@ describe('protocol codec: requests', () => {
     );
   });
 
+  it('gives each request its own bytes (the encoder reuses nothing it returns)', () => {
+    const encode = createRequestEncoder('abc');
+    const first = encode(1, new Float32Array([0.25, 0.5]));
+    const second = encode(2, new Float32Array([-0.75, 3]));
+    expect(decodeRequest(first)).to.deep.include({ frameId: 1 });
+    expect(Array.from(decodeRequest(first).samples)).to.deep.equal([0.25, 0.5]);
+    expect(Array.from(decodeRequest(second).samples)).to.deep.equal([-0.75, 1]);
+    expect(first.buffer).to.not.equal(second.buffer);
+    expect([first.byteOffset, first.buffer.byteLength]).to.deep.equal([0, first.length]);
+    // A different chunk length on the same encoder.
+    expect(Array.from(decodeRequest(encode(3, new Float32Array([0.125, -0.125, 0.5]))).samples)).to.deep.equal([0.125, -0.125, 0.5]);
+  });
+
   it('round-trips a 960-sample chunk whose samples sit at an unaligned offset', () => {
     const samples = new Float32Array(CHUNK_SAMPLES).map((_, i) => Math.sin(i / 10) * 0.9);
     for (const model of ['demo', 'ab', 'modèle-ü']) {

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadImage, createCanvas } from '@napi-rs/canvas';
-import { startServer, STATUS, CLOSE, type RunningServer } from '../../demo/server/server.js';
+import { startServer, stampColours, STATUS, CLOSE, type RunningServer } from '../../demo/server/server.js';
 import { CHUNK_SAMPLES, decodeResponse, encodeRequest, isFrameResponse } from '../../src/core/protocol.js';
 import { readFramePatch, placePatch } from '../../src/core/frame-patch.js';
 import { readWav, TestClient } from './helpers.js';
@@ -169,6 +169,35 @@ describe('reference inference server', () => {
     };
     assert.ok(dark(loud) > 200, `open mouth shows ${dark(loud)} dark pixels`);
     assert.ok(dark(silent) < 50, `closed mouth shows ${dark(silent)} dark pixels`);
+  });
+
+  it('stamps patches with their frame id when asked (the bench reads it from the screen)', async () => {
+    const stamped = await startServer({ port: 0, summaryEverySec: 0, log: () => {}, stampFrameIds: true });
+    try {
+      const c = new TestClient(stamped.url);
+      await c.open();
+      const ids = [0, 5, 42, 63, 64, 250, 1001];
+      for (const id of ids) c.ws.send(encodeRequest({ model: 'demo', frameId: id, samples: chunk(speech.samples, 40) }));
+      await c.until(() => c.messages.length === ids.length);
+      c.close();
+      const codes = new Set<number>();
+      for (const [i, m] of c.messages.entries()) {
+        const patch = await readFramePatch((decodeResponse(m) as { zip: Uint8Array }).zip);
+        const img = await loadImage(Buffer.from(patch.image));
+        const canvas = createCanvas(img.width, img.height);
+        const ctx = canvas.getContext('2d');
+        ctx.drawImage(img, 0, 0);
+        const at = (y: number) => [...ctx.getImageData(img.width >> 1, y, 1, 1).data.subarray(0, 3)];
+        const { top, bottom } = stampColours(ids[i]!);
+        for (const [got, want] of [[at(img.height >> 2), top], [at((img.height * 3) >> 2), bottom]] as const) {
+          for (let ch = 0; ch < 3; ch++) assert.ok(Math.abs(got[ch]! - want[ch]!) <= 12, `frame ${ids[i]}: ${got} vs ${want}`);
+        }
+        codes.add(top[0] * 65536 + top[1] * 256 + top[2]);
+      }
+      assert.equal(codes.size, 6, 'ids differing mod 64 get different colours (only 0 and 64 share one)');
+    } finally {
+      await stamped.close();
+    }
   });
 
   it('logs one line per connection', () => {

@@ -41,7 +41,7 @@ function packColour(css: string, probe: CanvasRenderingContext2D): number {
 export class LipsyncBufferViewElement extends LitElement {
   static override styles = styles;
   static override properties = {
-    session: { attribute: 'session' },
+    session: {},
   };
 
   /** Id of a `<lipsync-session>` elsewhere in the page. */

@@ -26,9 +26,9 @@ export type CanvasView = 'composite' | 'inference';
 export class LipsyncCanvasElement extends LitElement {
   static override styles = styles;
   static override properties = {
-    view: { attribute: 'view' },
-    debug: { attribute: 'debug', type: Boolean },
-    session: { attribute: 'session' },
+    view: {},
+    debug: { type: Boolean },
+    session: {},
   };
 
   /** What to draw: `composite` (video + AI mouth) or `inference` (AI image alone). */

@@ -62,21 +62,21 @@ const playbackDelayConverter = {
 export class LipsyncSessionElement extends LitElement {
   static override styles = styles;
   static override properties = {
-    server: { attribute: 'server' },
-    model: { attribute: 'model' },
+    server: {},
+    model: {},
     modelsBase: { attribute: 'models-base' },
     videoSrc: { attribute: 'video-src' },
-    input: { attribute: 'input' },
+    input: {},
     audioSrc: { attribute: 'audio-src' },
-    autostart: { attribute: 'autostart', type: Boolean },
+    autostart: { type: Boolean },
     playbackDelay: { attribute: 'playback-delay', converter: playbackDelayConverter },
     bufferSlots: { attribute: 'buffer-slots', type: Number },
     maxFrames: { attribute: 'max-frames', type: Number },
     reconnectInterval: { attribute: 'reconnect-interval', type: Number },
-    timeout: { attribute: 'timeout', type: Number },
-    muted: { attribute: 'muted', type: Boolean },
-    cache: { attribute: 'cache' },
-    debug: { attribute: 'debug', type: Boolean },
+    timeout: { type: Number },
+    muted: { type: Boolean },
+    cache: {},
+    debug: { type: Boolean },
   };
 
   /**
