@@ -1,12 +1,12 @@
 /**
  * CLI of the reference inference server.
  *   node scripts/run-ts.mjs demo/server/main.ts [--port 8084] [--host 127.0.0.1] [--models demo/models]
- *        [--latency MS] [--jitter MS] [--max-frames 250] [--summary-every S]
+ *        [--latency MS] [--jitter MS] [--max-frames 250] [--summary-every S] [--stamp-frame-ids]
  * Prints `listening on ws://HOST:PORT` once ready (a test harness waits for that line).
  */
 import { DEFAULT_OPTIONS, startServer, type ServerOptions } from './server.js';
 
-const USAGE = 'usage: main [--port N] [--host ADDR] [--models DIR] [--latency MS] [--jitter MS] [--max-frames N] [--summary-every S]';
+const USAGE = 'usage: main [--port N] [--host ADDR] [--models DIR] [--latency MS] [--jitter MS] [--max-frames N] [--summary-every S] [--stamp-frame-ids]';
 
 function parseArgs(argv: string[]): Partial<ServerOptions> {
   const out: Partial<ServerOptions> = {};
@@ -28,6 +28,7 @@ function parseArgs(argv: string[]): Partial<ServerOptions> {
       case '--jitter': out.jitterMs = number(flag, value, 0, 60_000); i++; break;
       case '--max-frames': out.maxFrames = Math.floor(number(flag, value, 1, 100_000)); i++; break;
       case '--summary-every': out.summaryEverySec = number(flag, value, 0, 3600); i++; break;
+      case '--stamp-frame-ids': out.stampFrameIds = true; break;
       case '--help': case '-h': console.log(USAGE); process.exit(0);
       default: throw new Error(`unknown flag ${flag}`);
     }
@@ -47,7 +48,7 @@ try {
 process.stdout.on('error', () => {});
 const server = await startServer(options);
 const o = { ...DEFAULT_OPTIONS, ...options };
-console.log(`listening on ${server.url} (models from ${o.modelsDir}, latency ${o.latencyMs} ms, jitter ${o.jitterMs} ms)`);
+console.log(`listening on ${server.url} (models from ${o.modelsDir}, latency ${o.latencyMs} ms, jitter ${o.jitterMs} ms${o.stampFrameIds ? ", patches stamped with frame ids" : ""})`);
 const stop = async () => {
   await server.close();
   process.exit(0);

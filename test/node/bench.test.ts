@@ -13,17 +13,37 @@ describe('bench smoke run', () => {
     const r = JSON.parse(readFileSync(out, 'utf8'));
     const finite = (v: unknown, what: string) => assert.ok(typeof v === 'number' && Number.isFinite(v), `${what} = ${String(v)}`);
     finite(r.bundleGzipBytes, 'bundle');
-    finite(r.codec.encodeRequestUs.speedup, 'codec encode');
-    finite(r.codec.decodeResponseUs.speedup, 'codec decode');
+    for (const side of ['browser', 'node'] as const) {
+      for (const op of ['encodeRequest', 'decodeRequest', 'encodeResponse', 'decodeResponse']) finite(r.codec[side][op].speedup, `codec ${side} ${op}`);
+    }
+    assert.ok(r.codec.node.requestBytes.binary < r.codec.node.requestBytes.json, 'binary requests are smaller');
     finite(r.extraction.coldMs, 'cold extraction');
     finite(r.extraction.cachedMs, 'cached load');
     assert.ok(r.extraction.cachedMs < r.extraction.coldMs, 'the cached load is faster');
-    finite(r.oneSession.captureToSendMs.p50, 'capture → send');
-    finite(r.oneSession.responseToFrameReadyMs.p50, 'response → frame ready');
+    for (const k of ['captureToSendMs', 'responseToFrameReadyMs', 'requestToResponseMs'] as const) {
+      finite(r.oneSession[k].p50, `${k} p50`);
+      finite(r.oneSession[k].p99, `${k} p99`);
+    }
     finite(r.oneSession.mainThreadMsPerFrame, 'main thread per frame');
     finite(r.oneSession.jsHeapMB, 'JS heap');
+    // Chromium's memory dump found the page's renderer, and the decoded frames show in it.
+    const m = r.oneSession.memory;
+    finite(m.ringFull.rendererMB, 'renderer footprint');
+    finite(m.ringFull.rendererAllocatorsMB.v8, 'renderer V8');
+    finite(m.ringFull.gpuProcessMB, 'GPU process footprint');
+    assert.ok(m.ringFull.rendererMB > m.pageWithoutSession.rendererMB, 'a running session takes memory');
     finite(r.fourSessions.framesPerSecond, 'fps with 4 sessions');
-    finite(r.jank.serverInterArrivalMs.p99, 'inter-arrival under jank');
+    // Presentation is read from the screen: every chunk recognised, frames in order, within ~a refresh.
+    for (const p of [r.presentation, r.jank]) {
+      finite(p.errorMs.p50, 'presentation error p50');
+      finite(p.errorMs.p99, 'presentation error p99');
+      assert.ok(p.slotsShown > 20, `${p.slotsShown} slots seen on screen`);
+      assert.equal(p.outOfOrder, 0, 'frames on screen in order');
+      assert.ok(p.chunksRecognised >= 0.9 * p.chunksScheduled, `${p.chunksRecognised} of ${p.chunksScheduled} scheduled chunks known by their samples`);
+      finite(p.serverInterArrivalMs.p99, 'server inter-arrival');
+    }
+    assert.ok(r.presentation.errorMs.p99 < 60, `presentation p99 ${r.presentation.errorMs.p99} ms`);
+    assert.ok(r.jank.longTasks.count >= 2 && r.jank.longTasks.totalMs >= 500, 'the jank phase blocked the main thread');
     assert.ok(r.oneSession.bytesPerSecond.sent > 50_000, 'about 25 requests of ~3.9 KB a second');
   });
 });
