@@ -351,7 +351,7 @@ const presentationRow = (p) =>
   `${f(p.errorMs?.p50)} / ${f(p.errorMs?.p99)} / ${f(p.errorMs?.max)} ms over ${p.slotsShown} slots (refresh ${f(p.refreshMs)} ms); ${p.slotsSkipped} skipped, ${p.outOfOrder} out of order, base frame shown ${p.baseFrameShown}×, late frames ${p.lateFrames}`;
 const memoryRow = ({ ringFull: m, pageWithoutSession: b, sessionAddsMB }) => {
   const a = m.rendererAllocatorsMB ?? {};
-  return `renderer ${f(m.rendererMB)} MB + GPU process ${f(m.gpuProcessMB)} MB; the session adds ${f(sessionAddsMB)} MB to the page (renderer ${f(b.rendererMB)} → ${f(m.rendererMB)} MB); renderer V8 ${f(a.v8)}, malloc (decoded images) ${f(a.malloc)}, canvas ${f(a.canvas)}, shared memory ${f(a.shared_memory)} MB; JS heap used ${f(o.jsHeapMB)} MB`;
+  return `renderer ${f(m.rendererMB)} MB + GPU process ${f(m.gpuProcessMB)} MB; the session adds ${f(sessionAddsMB)} MB to the page (renderer ${f(b.rendererMB)} → ${f(m.rendererMB)} MB); renderer V8 ${f(a.v8)}, malloc (incl. decoded frames) ${f(a.malloc)}, canvas ${f(a.canvas)}, shared memory ${f(a.shared_memory)} MB; JS heap used ${f(o.jsHeapMB)} MB`;
 };
 const codecRow = (c, ...ops) =>
   `${ops.map((op) => `${op.replace(/[A-Z]/, (x) => ` ${x.toLowerCase()}`)} ${f(c[op].binaryUs)} vs ${f(c[op].jsonUs)} µs (×${f(c[op].speedup)})`).join(', ')}; base64: ${c.base64}`;
