@@ -58,11 +58,13 @@
   };
 
   // Reads the stamp at two points inside every frame's patch box of the demo model (top half: the
-  // code; bottom half: its complement). null: no stamp there (the base frame is shown).
+  // code; bottom half: its complement). null: no stamp there (the base frame is shown); -1:
+  // nothing drawn there at all (a blank canvas).
   const readStamp = (canvas) => {
     const ctx = canvas.getContext('2d');
     const top = ctx.getImageData(360, 682, 1, 1).data;
     const bottom = ctx.getImageData(360, 750, 1, 1).data;
+    if (top[3] === 0 || bottom[3] === 0) return -1;
     let code = 0;
     for (let ch = 0; ch < 3; ch++) {
       const level = Math.round(top[ch] / 85);

@@ -144,13 +144,15 @@ function presentationFigures({ shown, audio, fingerprints }) {
   const errors = [];
   const slots = [];
   let withoutPatch = 0;
+  let blank = 0;
   let previous;
-  const first = shown.findIndex(([, code]) => code !== null);
+  const first = shown.findIndex(([, code]) => code !== null && code >= 0);
   for (const [t, code] of first < 0 ? [] : shown.slice(first)) {
+    if (code === -1) blank++;
     if (code === previous) continue;
     previous = code;
-    if (code === null) {
-      withoutPatch++;
+    if (code === null || code === -1) {
+      if (code === null) withoutPatch++;
       continue;
     }
     // The frame shown: the id with this code (mod 64) nearest to the chunk being heard.
@@ -169,6 +171,7 @@ function presentationFigures({ shown, audio, fingerprints }) {
     slotsSkipped: gaps.reduce((n, g) => n + Math.max(0, g - 1), 0),
     outOfOrder: gaps.filter((g) => g <= 0).length,
     baseFrameShown: withoutPatch,
+    blankAnimationFrames: blank,
     chunksRecognised: known.length,
     chunksScheduled: audio.length,
     refreshMs: median(intervals),
@@ -348,7 +351,7 @@ const o = results.oneSession;
 const pr = results.presentation;
 const jk = results.jank;
 const presentationRow = (p) =>
-  `${f(p.errorMs?.p50)} / ${f(p.errorMs?.p99)} / ${f(p.errorMs?.max)} ms over ${p.slotsShown} slots (refresh ${f(p.refreshMs)} ms); ${p.slotsSkipped} skipped, ${p.outOfOrder} out of order, base frame shown ${p.baseFrameShown}×, late frames ${p.lateFrames}`;
+  `${f(p.errorMs?.p50)} / ${f(p.errorMs?.p99)} / ${f(p.errorMs?.max)} ms over ${p.slotsShown} slots (refresh ${f(p.refreshMs)} ms); ${p.slotsSkipped} skipped, ${p.outOfOrder} out of order, base frame shown ${p.baseFrameShown}×, blank ${p.blankAnimationFrames}×, late frames ${p.lateFrames}`;
 const memoryRow = ({ ringFull: m, pageWithoutSession: b, sessionAddsMB }) => {
   const a = m.rendererAllocatorsMB ?? {};
   return `renderer ${f(m.rendererMB)} MB + GPU process ${f(m.gpuProcessMB)} MB; the session adds ${f(sessionAddsMB)} MB to the page (renderer ${f(b.rendererMB)} → ${f(m.rendererMB)} MB); renderer V8 ${f(a.v8)}, malloc (incl. decoded frames) ${f(a.malloc)}, canvas ${f(a.canvas)}, shared memory ${f(a.shared_memory)} MB; JS heap used ${f(o.jsHeapMB)} MB`;

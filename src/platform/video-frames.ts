@@ -279,7 +279,9 @@ export async function clearVideoCache(model: string): Promise<void> {
 /**
  * Decoded frames for a short window ahead of the one asked for, so memory stays at a few
  * frames (250 decoded 720×1280 frames would take ~900 MB). `get(i)` answers at once with what
- * is decoded and starts decoding the window.
+ * is decoded and starts decoding the window. While frame i is still decoding (the index jumped,
+ * e.g. after the main thread was blocked) it answers the last frame it gave, so a view shows the
+ * avatar a moment longer instead of nothing.
  */
 export class FrameBank {
   readonly count: number;
@@ -289,6 +291,8 @@ export class FrameBank {
   readonly #window: number;
   #closed = false;
   #last = -1;
+  /** The frame `get` answered last (always one of `#decoded`, which keeps it open). */
+  #shown: ImageBitmap | undefined;
 
   constructor(video: VideoFrames, window = 8) {
     this.count = video.frames.length;
@@ -296,23 +300,27 @@ export class FrameBank {
     this.#window = window;
   }
 
-  /** The decoded frame `index % count`, if ready; decodes it and the next few either way. */
+  /** The decoded frame `index % count` if ready, else the last one answered; decodes it and the next few. */
   get(index: number): ImageBitmap | undefined {
     const i = ((index % this.count) + this.count) % this.count;
-    // Asked every animation frame by every view: the window only moves when the index does.
-    if (i === this.#last && this.#decoded.has(i)) return this.#decoded.get(i);
-    this.#last = i;
-    const keep = new Set<number>();
-    for (let k = 0; k < this.#window; k++) keep.add((i + k) % this.count);
-    for (const [j, bitmap] of this.#decoded) {
-      // Keep the one just behind too: it may still be on screen.
-      if (!keep.has(j) && j !== (i - 1 + this.count) % this.count) {
-        bitmap.close();
-        this.#decoded.delete(j);
+    const bitmap = this.#decoded.get(i);
+    // Asked every animation frame by every view: the window moves only when the index or the
+    // frame answered does.
+    if (i !== this.#last || !bitmap || bitmap !== this.#shown) {
+      this.#last = i;
+      this.#shown = bitmap ?? this.#shown;
+      const keep = new Set<number>();
+      for (let k = 0; k < this.#window; k++) keep.add((i + k) % this.count);
+      for (const [j, b] of this.#decoded) {
+        // The frame answered last stays: it is what the views show until the next is ready.
+        if (!keep.has(j) && b !== this.#shown) {
+          b.close();
+          this.#decoded.delete(j);
+        }
       }
+      for (const j of keep) this.#decode(j);
     }
-    for (const j of keep) this.#decode(j);
-    return this.#decoded.get(i);
+    return this.#shown;
   }
 
   #decode(i: number): void {
@@ -332,5 +340,6 @@ export class FrameBank {
     this.#closed = true;
     for (const b of this.#decoded.values()) b.close();
     this.#decoded.clear();
+    this.#shown = undefined;
   }
 }

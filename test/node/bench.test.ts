@@ -39,6 +39,8 @@ describe('bench smoke run', () => {
       finite(p.errorMs.p99, 'presentation error p99');
       assert.ok(p.slotsShown > 20, `${p.slotsShown} slots seen on screen`);
       assert.equal(p.outOfOrder, 0, 'frames on screen in order');
+      // Issue 5: never blank — not even right after the main thread was blocked.
+      assert.equal(p.blankAnimationFrames, 0, 'animation frames with nothing on the canvas');
       assert.ok(p.chunksRecognised >= 0.9 * p.chunksScheduled, `${p.chunksRecognised} of ${p.chunksScheduled} scheduled chunks known by their samples`);
       finite(p.serverInterArrivalMs.p99, 'server inter-arrival');
     }
