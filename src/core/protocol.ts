@@ -98,8 +98,6 @@ function readSamples(bytes: Uint8Array, offset: number, count: number): Float32A
   return out;
 }
 
-const BIG_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 0;
-
 /**
  * Encodes requests for one model. The model name is encoded once; each call writes one
  * message with the samples clipped to [-1, 1] (NaN becomes 0).
@@ -130,8 +128,8 @@ export function createRequestEncoder(model: string): (frameId: number, samples: 
       clipped[i] = s > 1 ? 1 : s < -1 ? -1 : s === s ? s : 0;
     }
     // A Float32Array holds the host's byte order; the wire's is little-endian.
-    if (BIG_ENDIAN) for (let i = 0; i < n; i++) view.setFloat32(base + i * 4, clipped[i]!, true);
-    else out.set(clippedBytes, base);
+    if (LITTLE_ENDIAN_HOST) out.set(clippedBytes, base);
+    else for (let i = 0; i < n; i++) view.setFloat32(base + i * 4, clipped[i]!, true);
     return out;
   };
 }
