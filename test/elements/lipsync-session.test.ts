@@ -1,4 +1,5 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
+import { deleteDB, openDB } from 'idb';
 import '../../src/define.js';
 import type { LipsyncSessionElement } from '../../src/index.js';
 
@@ -135,5 +136,107 @@ describe('<lipsync-session>', () => {
   it('passes an accessibility audit', async () => {
     const el = await session(html`<lipsync-session model="demo"><lipsync-canvas></lipsync-canvas><lipsync-buffer-view></lipsync-buffer-view></lipsync-session>`);
     await expect(el).to.be.accessible();
+  });
+});
+
+describe('<lipsync-session> model video events', function () {
+  this.timeout(30_000);
+  const sessions: HTMLElement[] = [];
+  afterEach(() => {
+    for (const el of sessions.splice(0)) el.remove();
+  });
+
+  /** A session with a view (views ask for the model video) on the 50-frame numbered fixture. */
+  function withView(attrs: Record<string, string>) {
+    const el = document.createElement('lipsync-session');
+    for (const [k, v] of Object.entries({ model: `video-events-${Math.random().toString(36).slice(2)}`, 'video-src': '/test/fixtures/numbered.mp4', ...attrs })) el.setAttribute(k, v);
+    el.innerHTML = '<lipsync-canvas></lipsync-canvas>';
+    const seen: Array<{ type: string; detail: any; composed: boolean; bubbles: boolean }> = [];
+    for (const type of ['lipsync-progress', 'lipsync-error', 'lipsync-state-change']) {
+      document.body.addEventListener(type, (e) => {
+        if (e.target === el) seen.push({ type, detail: (e as CustomEvent).detail, composed: e.composed, bubbles: e.bubbles });
+      });
+    }
+    sessions.push(el);
+    document.body.append(el);
+    return { el, seen };
+  }
+
+  async function until(el: LipsyncSessionElement, states: string[]) {
+    const end = performance.now() + 20_000;
+    while (!states.includes(el.state)) {
+      if (performance.now() > end) throw new Error(`state ${el.state}, not ${states.join('/')}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  it('fires lipsync-progress {loaded, total} for every extracted frame, up to the total', async () => {
+    const { el, seen } = withView({ cache: 'none' });
+    await until(el, ['ready', 'error']);
+    expect(el.state).to.equal('ready');
+    const progress = seen.filter((e) => e.type === 'lipsync-progress');
+    expect(progress.map((e) => e.detail)).to.deep.equal(Array.from({ length: 50 }, (_, i) => ({ loaded: i + 1, total: 50 })));
+    expect(progress.every((e) => e.bubbles && e.composed)).to.equal(true);
+    expect(seen.filter((e) => e.type === 'lipsync-state-change').map((e) => e.detail.state)).to.deep.equal(['loading', 'ready']);
+    expect(seen.filter((e) => e.type === 'lipsync-error')).to.have.length(0);
+  });
+
+  it('fires video-load-failed naming the URL and goes to error, once, for a missing or undecodable video', async () => {
+    const fetches = (url: string) => performance.getEntriesByType('resource').filter((e) => e.name.endsWith(url)).length;
+    for (const url of ['/test/fixtures/missing.mp4', '/test/fixtures/speech-44k.wav']) {
+      // Resource timing keeps 250 entries by default; this page loads more modules than that.
+      performance.clearResourceTimings();
+      const before = fetches(url);
+      const { el, seen } = withView({ cache: 'none', 'video-src': url, server: 'ws://127.0.0.1:9', input: 'push' });
+      await until(el, ['error']);
+      // Views ask for the video on every update: a failed one must not be fetched again and again.
+      await new Promise((r) => setTimeout(r, 600));
+      expect(fetches(url) - before, `${url} fetched`).to.equal(1);
+      expect(seen.filter((e) => e.type === 'lipsync-state-change').map((e) => e.detail.state)).to.deep.equal(['loading', 'error']);
+      const errors = seen.filter((e) => e.type === 'lipsync-error');
+      expect(errors, url).to.have.length(1);
+      expect(errors[0]!.detail).to.include({ code: 'video-load-failed', recoverable: false, count: 1 });
+      expect(errors[0]!.detail.message).to.contain(url);
+      expect(el.dataset['state']).to.equal('error');
+      // An unrelated attribute change does not hide the failure.
+      el.toggleAttribute('debug', true);
+      await el.updateComplete;
+      expect(el.state).to.equal('error');
+      // start() tries the video once more (and runs without it); stop() leaves the failure showing.
+      void el.start();
+      const end = performance.now() + 10_000;
+      while (seen.filter((e) => e.type === 'lipsync-error' && e.detail.code === 'video-load-failed').length < 2 && performance.now() < end) await new Promise((r) => setTimeout(r, 20));
+      // Resource timing entries are added a moment after the response.
+      for (let i = 0; i < 50 && fetches(url) - before < 2; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(fetches(url) - before, `${url} fetched after start()`).to.equal(2);
+      el.stop();
+      expect(el.state).to.equal('error');
+    }
+  });
+
+  it('loads a video again when video-src changes after a failure', async () => {
+    const { el, seen } = withView({ cache: 'none', 'video-src': '/test/fixtures/missing.mp4' });
+    await until(el, ['error']);
+    el.setAttribute('video-src', '/test/fixtures/numbered.mp4');
+    await until(el, ['ready']);
+    expect(seen.filter((e) => e.type === 'lipsync-state-change').map((e) => e.detail.state)).to.deep.equal(['loading', 'error', 'loading', 'ready']);
+  });
+
+  it('fires cache-unavailable (recoverable) when IndexedDB refuses, and still becomes ready', async () => {
+    const model = `video-events-${Math.random().toString(36).slice(2)}`;
+    // A database of a newer version than the element opens: opening it fails (VersionError).
+    (await openDB(`lipsync-elements:${model}`, 5)).close();
+    try {
+      const { el, seen } = withView({ model, cache: 'indexeddb' });
+      await until(el, ['ready', 'error']);
+      expect(el.state).to.equal('ready');
+      const errors = seen.filter((e) => e.type === 'lipsync-error');
+      expect(errors).to.have.length(1);
+      expect(errors[0]!.detail).to.include({ code: 'cache-unavailable', recoverable: true });
+      expect(errors[0]!.detail.message).to.contain('IndexedDB');
+      expect(seen.filter((e) => e.type === 'lipsync-progress').at(-1)!.detail).to.deep.equal({ loaded: 50, total: 50 });
+    } finally {
+      await deleteDB(`lipsync-elements:${model}`);
+    }
   });
 });

@@ -57,7 +57,7 @@ const playbackDelayConverter = {
  * @fires {CustomEvent<{speaking: boolean}>} lipsync-speaking-change - The played-back audio started or stopped being speech.
  * @fires {CustomEvent<{loaded: number, total: number}>} lipsync-progress - Model video frames extracted so far (or read from the cache).
  * @fires {CustomEvent<SessionMetrics>} lipsync-metrics - The metrics, once a second while running.
- * @fires {CustomEvent<{code: string, message: string, recoverable: boolean, count: number}>} lipsync-error - Something went wrong; `code` says what (`mic-denied`, `mic-unavailable`, `server-unreachable`, `protocol-error`, `inference-error`, `inference-timeout`, `invalid-attribute`, …).
+ * @fires {CustomEvent<{code: string, message: string, recoverable: boolean, count: number}>} lipsync-error - Something went wrong; `code` says what: `mic-denied`, `mic-unavailable`, `video-load-failed`, `server-unreachable`, `protocol-error`, `inference-error`, `inference-timeout`, `cache-unavailable` or `invalid-attribute`.
  */
 export class LipsyncSessionElement extends LitElement {
   static override styles = styles;
@@ -151,7 +151,10 @@ export class LipsyncSessionElement extends LitElement {
   };
 
   #videoWanted = false;
+  /** The video configuration loaded, loading or failed: views ask on every update, so it is tried once. */
   #videoKey = '';
+  /** Loading `#videoKey` failed: the state stays `error` until another video is set or start() tries again. */
+  #videoFailed = false;
   #videoAbort: AbortController | undefined;
   #bank: FrameBank | undefined;
   /** Never show an earlier slot than one already shown (the delay may grow). */
@@ -242,6 +245,7 @@ export class LipsyncSessionElement extends LitElement {
     const key = `${url}|${config.maxFrames}|${config.cache}`;
     if (key === this.#videoKey) return;
     this.#videoKey = key;
+    this.#videoFailed = false;
     this.#videoAbort?.abort();
     const abort = new AbortController();
     this.#videoAbort = abort;
@@ -269,7 +273,7 @@ export class LipsyncSessionElement extends LitElement {
       },
       (err: unknown) => {
         if (abort.signal.aborted) return;
-        this.#videoKey = '';
+        this.#videoFailed = true;
         if (this.state === 'loading' && !this.#engine) this.#store.update({ state: 'error' });
         if (err instanceof LipsyncError) this.#errors.report(err.code, err.message, err.recoverable);
         else this.#errors.report('video-load-failed', `model video ${url}: ${String(err)}`, false);
@@ -321,6 +325,11 @@ export class LipsyncSessionElement extends LitElement {
     // No safe default for server and model: connect nowhere until they are corrected. And a
     // stop() that came meanwhile wins.
     if (this.#fatal || generation !== this.#generation) return;
+    // A model video that failed to load is tried again: start is the user asking once more.
+    if (this.#videoFailed) {
+      this.#videoKey = '';
+      this.#loadVideo();
+    }
     const snapshot = this.#store.getState();
     this.#store.update({ state: 'loading' });
     // A listener of that change may have stopped us already.
@@ -403,7 +412,7 @@ export class LipsyncSessionElement extends LitElement {
     if (!engine) return;
     engine.stop();
     const { state, connected } = this.#store.getState();
-    this.#store.update({ state: state === 'error' ? 'error' : this.#bank ? 'ready' : 'idle', connected: false, metricsLine: '' });
+    this.#store.update({ state: state === 'error' || this.#videoFailed ? 'error' : this.#bank ? 'ready' : 'idle', connected: false, metricsLine: '' });
     if (connected) emit(this, 'lipsync-connection-change', { connected: false, attempt: 0 });
   }
 
@@ -443,7 +452,7 @@ export class LipsyncSessionElement extends LitElement {
     this.#reportProblems(problems);
     const fatal = problems.some((p) => p.fatal);
     const current = this.#store.getState().state;
-    const state: SessionState = fatal ? 'error' : current === 'error' ? 'idle' : current;
+    const state: SessionState = fatal ? 'error' : current === 'error' && !this.#videoFailed ? 'idle' : current;
     this.#fatal = fatal;
     if (fatal) this.stop();
     this.#store.update({ config, state });
