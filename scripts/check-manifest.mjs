@@ -34,11 +34,21 @@ try {
       attributes: ['server', 'model', 'models-base', 'video-src', 'input', 'audio-src', 'autostart', 'playback-delay', 'buffer-slots', 'max-frames', 'reconnect-interval', 'timeout', 'muted', 'cache', 'debug'],
       events: ['lipsync-state-change', 'lipsync-connection-change', 'lipsync-progress', 'lipsync-frame', 'lipsync-speaking-change', 'lipsync-metrics', 'lipsync-error'],
     },
-    'lipsync-canvas': { attributes: ['view', 'debug', 'session'], events: [] },
-    'lipsync-buffer-view': { attributes: ['session'], events: [] },
+    'lipsync-canvas': { attributes: ['view', 'debug', 'session'], events: [], parts: ['canvas'] },
+    'lipsync-buffer-view': {
+      attributes: ['session'],
+      events: [],
+      cssProperties: ['--lipsync-slot-empty', '--lipsync-slot-audio', '--lipsync-slot-sent', '--lipsync-slot-complete', '--lipsync-slot-failed'],
+    },
   };
+  // SPEC §2: every code lipsync-error can carry is named in the event's documentation.
+  const errorCodes = ['mic-denied', 'mic-unavailable', 'video-load-failed', 'server-unreachable', 'protocol-error', 'inference-error', 'inference-timeout', 'cache-unavailable', 'invalid-attribute'];
   const byTag = new Map(elements(fresh).map((e) => [e.tagName, e]));
   const missing = [];
+  const lack = (what) => {
+    missing.push(what);
+    failed = true;
+  };
   for (const [tag, want] of Object.entries(spec)) {
     const el = byTag.get(tag);
     if (!el) {
@@ -48,10 +58,16 @@ try {
     }
     const attrs = new Set((el.attributes ?? []).map((a) => a.name));
     const events = new Set((el.events ?? []).map((e) => e.name));
-    for (const a of want.attributes) if (!attrs.has(a)) { console.error(`<${tag}> attribute ${a} is not in the manifest`); failed = true; }
-    for (const e of want.events) if (!events.has(e)) missing.push(`<${tag}> event ${e}`);
+    const parts = new Set((el.cssParts ?? []).map((p) => p.name));
+    const props = new Set((el.cssProperties ?? []).map((p) => p.name));
+    for (const a of want.attributes) if (!attrs.has(a)) lack(`<${tag}> attribute ${a}`);
+    for (const e of want.events) if (!events.has(e)) lack(`<${tag}> event ${e}`);
+    for (const p of want.parts ?? []) if (!parts.has(p)) lack(`<${tag}> part ${p}`);
+    for (const p of want.cssProperties ?? []) if (!props.has(p)) lack(`<${tag}> CSS property ${p}`);
   }
-  if (missing.length) console.log(`not implemented yet (SPEC §2, later issues): ${missing.join(', ')}`);
+  const errorEvent = (byTag.get('lipsync-session')?.events ?? []).find((e) => e.name === 'lipsync-error');
+  for (const code of errorCodes) if (!errorEvent?.description?.includes(`\`${code}\``)) lack(`lipsync-error code ${code}`);
+  if (missing.length) console.error(`SPEC §2 items the manifest does not document: ${missing.join(', ')}`);
   if (failed) process.exit(1);
   console.log('custom-elements.json and README API section are current');
 } finally {
