@@ -128,6 +128,43 @@ describe('<lipsync-session> end to end, fake microphone', function () {
     await waitFor(() => contexts.at(-1)!.state === 'closed', 2000, 'context closed');
   });
 
+  it('start() after a stop() that cancelled a pending start() starts again, with one engine (a quick toggle)', async () => {
+    const server = await startServer();
+    cleanup.push(() => stopServer(server.port));
+    const el = createSession({ server: server.url, model: 'demo', muted: '' });
+    document.body.append(el);
+    cleanup.push(() => el.remove());
+    const streamsBefore = streams.length;
+    const contextsBefore = contexts.length;
+    // Toggled faster than anything opens, then once more while the microphone is opening.
+    for (let i = 0; i < 10; i++) {
+      void el.start();
+      el.stop();
+    }
+    await el.start();
+    expect(el.state, 'the last start() wins').to.equal('running');
+    // Stopped and started again while the microphone is opening.
+    el.stop();
+    let restarted: Promise<void> | undefined;
+    el.addEventListener('lipsync-state-change', (e) => e.detail.state === 'loading' && queueMicrotask(() => {
+      el.stop();
+      restarted = el.start();
+    }), { once: true });
+    await el.start(); // the cancelled one
+    // The restart is still opening: start() now waits for it, and only it runs.
+    await el.start();
+    expect(el.state, 'started again').to.equal('running');
+    await restarted;
+    await waitFor(() => el.metrics.framesGenerated > 5, 5000, 'frames');
+    // Whatever the cancelled starts opened is released: one live microphone, one running context.
+    await waitFor(() => streams.slice(streamsBefore).filter((s) => s.getAudioTracks()[0]!.readyState === 'live').length === 1, 3000, 'one live microphone');
+    await waitFor(() => contexts.slice(contextsBefore).filter((c) => c.state !== 'closed').length === 1, 3000, 'one open AudioContext');
+    const connections = new Set((await received(server.port)).map((r) => r.connection));
+    expect(connections.size, 'requests over one connection').to.equal(1);
+    el.stop();
+    expect(el.state).to.equal('idle');
+  });
+
   it('survives a reparent within a tick (a CMS drag) without restarting', async () => {
     const server = await startServer();
     cleanup.push(() => stopServer(server.port));

@@ -178,7 +178,8 @@ export class LipsyncSessionElement extends LitElement {
   #autostarted = false;
   /** Counts stop() calls, so a start() still pending when one comes gives up. */
   #generation = 0;
-  #gestureListener: (() => void) | undefined;
+  /** Aborting it removes the gesture listeners. */
+  #gesture: AbortController | undefined;
 
   constructor() {
     super();
@@ -312,10 +313,10 @@ export class LipsyncSessionElement extends LitElement {
   start(): Promise<void> {
     if (this.#starting) return this.#starting;
     if (this.#engine) return Promise.resolve();
-    this.#starting = this.#start().finally(() => {
-      this.#starting = undefined;
+    const starting = this.#start().finally(() => {
+      if (this.#starting === starting) this.#starting = undefined;
     });
-    return this.#starting;
+    return (this.#starting = starting);
   }
 
   async #start(): Promise<void> {
@@ -385,28 +386,22 @@ export class LipsyncSessionElement extends LitElement {
   /** Where the browser keeps audio suspended until a user gesture, resume on the first one. */
   #waitForGesture(context: AudioContext | undefined): void {
     if (!context || context.state !== 'suspended') return;
+    const gesture = (this.#gesture = new AbortController());
     const resume = () => {
       void context.resume();
-      this.#removeGestureListener();
+      gesture.abort();
     };
-    this.#gestureListener = resume;
-    document.addEventListener('pointerdown', resume, { capture: true });
-    document.addEventListener('keydown', resume, { capture: true });
-  }
-
-  #removeGestureListener(): void {
-    if (!this.#gestureListener) return;
-    document.removeEventListener('pointerdown', this.#gestureListener, { capture: true });
-    document.removeEventListener('keydown', this.#gestureListener, { capture: true });
-    this.#gestureListener = undefined;
+    for (const type of ['pointerdown', 'keydown']) document.addEventListener(type, resume, { capture: true, signal: gesture.signal });
   }
 
   /** Stops and releases everything: microphone, AudioContext (its own), socket, timers, frames. */
   stop(): void {
     this.#generation++;
+    // A start() still pending gives up (it checks the generation); the next start() is a new one.
+    this.#starting = undefined;
     clearInterval(this.#metricsTimer);
     this.#metricsTimer = undefined;
-    this.#removeGestureListener();
+    this.#gesture?.abort();
     const engine = this.#engine;
     this.#engine = undefined;
     if (!engine) return;
