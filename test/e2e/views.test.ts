@@ -3,7 +3,7 @@ import '../../src/define.js';
 import type { LipsyncBufferViewElement, LipsyncCanvasElement, LipsyncSessionElement } from '../../src/index.js';
 import type { FrameView } from '../../src/context/session-context.js';
 import { SlotState } from '../../src/core/ring.js';
-import { createSession, sleep, startFaultServer, startServer, stopServer, waitFor } from './helpers.js';
+import { createSession, record, sleep, startFaultServer, startServer, stopServer, waitFor } from './helpers.js';
 
 const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
@@ -206,6 +206,54 @@ describe('views end to end', function () {
     }
     // With 400 ms answers and a 1 s delay, the ring holds sent and complete slots at once.
     expect(seen.has(SlotState.sent) && seen.has(SlotState.complete)).to.equal(true);
+  });
+
+  it('a running session keeps the model video it started with; a new one loads at stop()', async () => {
+    const server = await startServer();
+    cleanup.push(() => stopServer(server.port));
+    const session = await sessionWithViews(server);
+    await session.start();
+    await waitFor(() => session.metrics.framesGenerated > 3, 5000, 'frames');
+    // Patches for the model it runs with must land on that model's video, not on another one.
+    const events = record(session, 'lipsync-progress', 'lipsync-state-change');
+    session.setAttribute('video-src', '/test/fixtures/numbered.mp4');
+    await sleep(800);
+    expect(events, 'nothing reloads while running').to.deep.equal([]);
+    expect(session.sessionContext.getState().videoWidth).to.equal(720);
+    expect(session.sessionContext.frameAt(performance.now()).base!.width).to.equal(720);
+    session.stop();
+    await waitFor(() => session.state === 'ready' && session.sessionContext.getState().videoWidth === 320, 10_000, 'the new video after stop()');
+    expect(events.filter((e) => e.type === 'lipsync-state-change').map((e) => e.detail.state)).to.deep.equal(['ready', 'loading', 'ready']);
+    expect(events.filter((e) => e.type === 'lipsync-progress').at(-1)!.detail).to.deep.equal({ loaded: 50, total: 50 });
+  });
+
+  it('the session\'s debug attribute puts the overlay on its composite views, at once', async () => {
+    const server = await startServer();
+    cleanup.push(() => stopServer(server.port));
+    const session = await sessionWithViews(server);
+    const [composite, inference] = Array.from(session.querySelectorAll('lipsync-canvas')) as LipsyncCanvasElement[];
+    // The overlay's caption is pure red text at the top left; the demo portrait has none there.
+    const redInCaption = (canvas: HTMLCanvasElement) => {
+      const data = canvas.getContext('2d')!.getImageData(0, 8, 720, 40).data;
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4) if (data[i]! > 200 && data[i + 1]! < 60 && data[i + 2]! < 60 && data[i + 3]! > 200) n++;
+      return n;
+    };
+    await session.start();
+    await frameWhere(session, (f) => Boolean(f.ai && f.base), 10_000);
+    await nextFrame();
+    expect(redInCaption(composite!.canvas!), 'no overlay without debug').to.equal(0);
+    session.toggleAttribute('debug', true);
+    await session.updateComplete;
+    await nextFrame();
+    await nextFrame();
+    expect(redInCaption(composite!.canvas!), 'overlay on the composite view').to.be.above(100);
+    expect(redInCaption(inference!.canvas!), 'not on the inference view').to.equal(0);
+    session.toggleAttribute('debug', false);
+    await session.updateComplete;
+    await nextFrame();
+    await nextFrame();
+    expect(redInCaption(composite!.canvas!), 'gone with the attribute').to.equal(0);
   });
 
   it('session="id" attaches views placed outside the session', async () => {

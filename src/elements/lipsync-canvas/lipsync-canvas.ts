@@ -79,10 +79,12 @@ export class LipsyncCanvasElement extends LitElement {
     const frame = session.frameAt(now);
     const loading = snapshot.videoTotal > 0 && snapshot.videoLoaded < snapshot.videoTotal;
     const progress = loading ? snapshot.videoLoaded : -1;
+    // The session's `debug` puts the overlay on its composite views.
+    const debug = this.debug || (snapshot.config.debug && this.view === 'composite');
     const last = this.#last;
-    if (frame.frameId === last.frameId && frame.base === last.base && frame.ai === last.ai && progress === last.progress && this.debug === last.debug) return;
+    if (frame.frameId === last.frameId && frame.base === last.base && frame.ai === last.ai && progress === last.progress && debug === last.debug) return;
     const changedSlot = frame.frameId !== last.frameId;
-    this.#last = { frameId: frame.frameId, base: frame.base, ai: frame.ai, progress, debug: this.debug };
+    this.#last = { frameId: frame.frameId, base: frame.base, ai: frame.ai, progress, debug };
 
     const { width, height } = canvas;
     if (this.view === 'inference' || !frame.base) ctx.clearRect(0, 0, width, height);
@@ -91,7 +93,7 @@ export class LipsyncCanvasElement extends LitElement {
       const { source: s, target: t } = frame.ai.placement;
       ctx.drawImage(frame.ai.bitmap, s.x, s.y, s.width, s.height, t.x, t.y, t.width, t.height);
     }
-    if (this.debug) this.#drawDebug(ctx, frame);
+    if (debug) this.#drawDebug(ctx, frame);
     if (loading) this.#drawProgress(ctx, width, height, snapshot.videoLoaded / snapshot.videoTotal);
     if (changedSlot && frame.frameId >= 0) session.presented(frame.frameId, now, Boolean(frame.ai));
   }

@@ -241,7 +241,9 @@ export class LipsyncSessionElement extends LitElement {
 
   #loadVideo(): void {
     const { config } = this.#store.getState();
-    if (!this.#videoWanted || this.#fatal || !this.isConnected) return;
+    // While running, the video it started with stays (the server animates that model's frames);
+    // a changed one loads at stop().
+    if (!this.#videoWanted || this.#fatal || !this.isConnected || (this.#engine && this.#videoKey)) return;
     const url = this.#videoUrl();
     const key = `${url}|${config.maxFrames}|${config.cache}`;
     if (key === this.#videoKey) return;
@@ -409,6 +411,7 @@ export class LipsyncSessionElement extends LitElement {
     const { state, connected } = this.#store.getState();
     this.#store.update({ state: state === 'error' || this.#videoFailed ? 'error' : this.#bank ? 'ready' : 'idle', connected: false, metricsLine: '' });
     if (connected) emit(this, 'lipsync-connection-change', { connected: false, attempt: 0 });
+    this.#loadVideo();
   }
 
   /**
