@@ -127,13 +127,11 @@ export function resolveSessionConfig(
   }
   for (const key of ['autostart', 'muted', 'debug'] as const) config[key] = raw[key] === true;
 
-  if (raw.input !== undefined && raw.input !== null) {
-    if (INPUT_MODES.includes(raw.input as InputMode)) config.input = raw.input as InputMode;
-    else report('input', raw.input, `input "${show(raw.input)}" is not one of ${INPUT_MODES.join(', ')}`);
-  }
-  if (raw.cache !== undefined && raw.cache !== null) {
-    if (CACHE_MODES.includes(raw.cache as CacheMode)) config.cache = raw.cache as CacheMode;
-    else report('cache', raw.cache, `cache "${show(raw.cache)}" is not one of ${CACHE_MODES.join(', ')}`);
+  for (const [key, allowed] of [['input', INPUT_MODES], ['cache', CACHE_MODES]] as const) {
+    const v = raw[key];
+    if (v === undefined || v === null) continue;
+    if ((allowed as readonly unknown[]).includes(v)) (config as unknown as Record<string, unknown>)[key] = v;
+    else report(key, v, `${key} "${show(v)}" is not one of ${allowed.join(', ')}`);
   }
 
   for (const key of Object.keys(NUMERIC_RANGES) as Array<keyof typeof NUMERIC_RANGES>) {
