@@ -34,6 +34,8 @@ export class SessionController implements ReactiveController {
   #session: LipsyncSessionContext | undefined;
   #unsubscribe: (() => void) | undefined;
   #lookupAt = 0;
+  /** The session element found by id, while it is one. */
+  #byIdElement: Element | undefined;
   /** The latest snapshot, or undefined while no session is found. */
   snapshot: SessionSnapshot | undefined;
 
@@ -54,7 +56,8 @@ export class SessionController implements ReactiveController {
 
   /** The session's context, once found. */
   get session(): LipsyncSessionContext | undefined {
-    if (!this.#session && this.#sessionId() && this.#host.isConnected) {
+    // Named by id: look again until found, and again once it leaves the page (it may be replaced).
+    if (!this.#byIdElement?.isConnected && this.#sessionId() && this.#host.isConnected) {
       const now = performance.now();
       if (now - this.#lookupAt > LOOKUP_EVERY_MS) {
         this.#lookupAt = now;
@@ -69,7 +72,8 @@ export class SessionController implements ReactiveController {
     if (!id) return undefined;
     const root = this.#host.getRootNode() as Document | ShadowRoot;
     const el = (root.getElementById?.(id) ?? document.getElementById(id)) as SessionHost | null;
-    return el?.localName === 'lipsync-session' ? el.sessionContext : undefined;
+    this.#byIdElement = el?.localName === 'lipsync-session' ? el : undefined;
+    return this.#byIdElement && el!.sessionContext;
   }
 
   #resolve(): void {

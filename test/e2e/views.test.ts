@@ -270,5 +270,22 @@ describe('views end to end', function () {
     cleanup.push(() => session.remove());
     await waitFor(() => (outside.canvas?.getAttribute('aria-label') ?? '').includes('"demo"'), 5000, 'attachment by id');
     await waitFor(() => session.state === 'ready', 30_000, 'video frames, requested by the outside view');
+
+    // The session goes (a CMS re-render): the view lets go of it, and takes the one that
+    // comes with the same id.
+    session.remove();
+    await waitFor(() => (outside.canvas?.getAttribute('aria-label') ?? '').includes('not attached'), 5000, 'detached from the removed session');
+    const replacement = createSession({ id: 'far-session', model: 'numbered', 'video-src': '/test/fixtures/numbered.mp4', cache: 'none' });
+    document.body.append(replacement);
+    cleanup.push(() => replacement.remove());
+    await waitFor(() => (outside.canvas?.getAttribute('aria-label') ?? '').includes('"numbered"'), 5000, 'attached to the replacement');
+    await waitFor(() => replacement.state === 'ready', 10_000, 'the replacement\'s video, requested by the outside view');
+    // Moved within a tick (a reparent), a session keeps its views.
+    const holder = document.createElement('div');
+    document.body.append(holder);
+    cleanup.push(() => holder.remove());
+    holder.append(replacement);
+    await sleep(600);
+    expect(outside.canvas!.getAttribute('aria-label')).to.contain('"numbered"');
   });
 });
