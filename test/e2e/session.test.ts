@@ -298,6 +298,27 @@ describe('<lipsync-session> end to end, other inputs', function () {
     expect(Math.abs(bestLag)).to.be.below(100);
   });
 
+  it('pushAudio ignores what is not Float32 audio at 3000–768000 Hz, at once (no 750 MB filter for 1 GHz)', async () => {
+    const server = await startServer();
+    cleanup.push(() => stopServer(server.port));
+    const el = createSession({ server: server.url, model: 'demo', input: 'push', muted: '' });
+    document.body.append(el);
+    cleanup.push(() => el.remove());
+    await el.start();
+    await waitFor(() => el.hasAttribute('data-connected'), 5000, 'connection');
+    const tone = new Float32Array(2400).fill(0.5);
+    const t0 = performance.now();
+    for (const rate of [1e9, 768_001, 2999, 1, 0, -24000, NaN, Infinity, 'fast' as unknown as number]) el.pushAudio(tone, rate);
+    el.pushAudio([0.5, 0.5] as unknown as Float32Array, 24000);
+    expect(performance.now() - t0, 'ms to refuse them').to.be.below(50);
+    await sleep(400);
+    expect(await received(server.port), 'nothing queued').to.deep.equal([]);
+    // The bounds themselves are audio rates.
+    el.pushAudio(tone, 3000);
+    el.pushAudio(tone, 768_000);
+    await waitFor(async () => (await received(server.port)).length >= 3, 3000, 'pushed audio sent');
+  });
+
   it('push input at 16 kHz fills consecutive slots and gets frames; interrupt() drops what was queued', async () => {
     const server = await startServer({ latencyMs: 150 });
     cleanup.push(() => stopServer(server.port));

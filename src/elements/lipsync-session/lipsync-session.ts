@@ -415,11 +415,13 @@ export class LipsyncSessionElement extends LitElement {
   }
 
   /**
-   * Queues audio for `input="push"` (a TTS stream, say) at any sample rate; it is resampled to
-   * 24 kHz and fills the next free slots. Ignored unless running with `input="push"`.
+   * Queues audio for `input="push"` (a TTS stream, say) at any sample rate from 3000 to 768000
+   * (Web Audio's range); it is resampled to 24 kHz and fills the next free slots. Ignored unless
+   * running with `input="push"`, and for anything but a Float32Array at such a rate.
    */
   pushAudio(samples: Float32Array, sampleRate = 24000): void {
-    if (!(samples instanceof Float32Array) || !(sampleRate > 0) || !Number.isFinite(sampleRate)) return;
+    // Bounded before the resampler sizes its filter by the ratio (1 GHz would take ~750 MB).
+    if (!(samples instanceof Float32Array && sampleRate >= 3000 && sampleRate <= 768000)) return;
     this.#engine?.pushAudio(samples, sampleRate);
   }
 
