@@ -1,12 +1,12 @@
 /**
  * CLI of the reference inference server.
  *   node scripts/run-ts.mjs demo/server/main.ts [--port 8084] [--host 127.0.0.1] [--models demo/models]
- *        [--latency MS] [--jitter MS] [--max-frames 250] [--summary-every S] [--stamp-frame-ids]
+ *        [--latency MS] [--jitter MS] [--fps N] [--max-frames 250] [--summary-every S] [--stamp-frame-ids]
  * Prints `listening on ws://HOST:PORT` once ready (a test harness waits for that line).
  */
 import { DEFAULT_OPTIONS, startServer, type ServerOptions } from './server.js';
 
-const USAGE = 'usage: main [--port N] [--host ADDR] [--models DIR] [--latency MS] [--jitter MS] [--max-frames N] [--summary-every S] [--stamp-frame-ids]';
+const USAGE = 'usage: main [--port N] [--host ADDR] [--models DIR] [--latency MS] [--jitter MS] [--fps N] [--max-frames N] [--summary-every S] [--stamp-frame-ids]';
 
 function parseArgs(argv: string[]): Partial<ServerOptions> {
   const out: Partial<ServerOptions> = {};
@@ -26,6 +26,7 @@ function parseArgs(argv: string[]): Partial<ServerOptions> {
       case '--models': if (!value) throw new Error('--models needs a folder'); out.modelsDir = value; i++; break;
       case '--latency': out.latencyMs = number(flag, value, 0, 60_000); i++; break;
       case '--jitter': out.jitterMs = number(flag, value, 0, 60_000); i++; break;
+      case '--fps': out.fps = number(flag, value, 0, 10_000); i++; break;
       case '--max-frames': out.maxFrames = Math.floor(number(flag, value, 1, 100_000)); i++; break;
       case '--summary-every': out.summaryEverySec = number(flag, value, 0, 3600); i++; break;
       case '--stamp-frame-ids': out.stampFrameIds = true; break;
@@ -48,7 +49,7 @@ try {
 process.stdout.on('error', () => {});
 const server = await startServer(options);
 const o = { ...DEFAULT_OPTIONS, ...options };
-console.log(`listening on ${server.url} (models from ${o.modelsDir}, latency ${o.latencyMs} ms, jitter ${o.jitterMs} ms${o.stampFrameIds ? ", patches stamped with frame ids" : ""})`);
+console.log(`listening on ${server.url} (models from ${o.modelsDir}, latency ${o.latencyMs} ms, jitter ${o.jitterMs} ms${o.fps ? `, ${o.fps} frames/s per connection` : ''}${o.stampFrameIds ? ", patches stamped with frame ids" : ""})`);
 const stop = async () => {
   await server.close();
   process.exit(0);

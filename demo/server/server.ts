@@ -26,6 +26,11 @@ export interface ServerOptions {
   latencyMs: number;
   /** Random extra delay, uniform in [0, jitter), ms. */
   jitterMs: number;
+  /**
+   * Capacity, frames per second per connection (0: unlimited): requests are answered in order,
+   * each taking 1/fps of the connection's time, like a GPU working through its queue.
+   */
+  fps?: number;
   /** Base frames used: F = min(maxFrames, frames in the model). */
   maxFrames: number;
   /** Seconds between summary lines; 0 turns them off. */
@@ -148,11 +153,17 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     const tracker = new MouthTracker();
     let frames = 0;
     let bad = 0;
+    /** With a capacity: when the connection's queue is done with what it has (performance.now()). */
+    let freeAt = 0;
     o.log(`[conn ${id}] open from ${req.socket.remoteAddress}:${req.socket.remotePort}`);
 
     ws.on('message', (data: RawData, isBinary: boolean) => {
       const receivedAt = performance.now();
-      const delay = o.latencyMs + (o.jitterMs > 0 ? o.random() * o.jitterMs : 0);
+      let delay = o.latencyMs + (o.jitterMs > 0 ? o.random() * o.jitterMs : 0);
+      if (o.fps) {
+        freeAt = Math.max(freeAt, receivedAt) + 1000 / o.fps;
+        delay = Math.max(delay, freeAt - receivedAt);
+      }
       if (!isBinary) {
         bad++;
         errors++;

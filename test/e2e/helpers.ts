@@ -13,7 +13,7 @@ export interface Received {
   at: number;
 }
 
-export function startServer(options: { latencyMs?: number; jitterMs?: number; record?: boolean; port?: number } = {}): Promise<ServerHandle> {
+export function startServer(options: { latencyMs?: number; jitterMs?: number; fps?: number; record?: boolean; port?: number } = {}): Promise<ServerHandle> {
   return executeServerCommand<ServerHandle, object>('lipsync-server', { action: 'start', ...options }) as Promise<ServerHandle>;
 }
 

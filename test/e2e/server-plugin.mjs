@@ -25,6 +25,7 @@ async function startReference(options) {
     port: options.port ?? 0,
     latencyMs: options.latencyMs ?? 0,
     jitterMs: options.jitterMs ?? 0,
+    fps: options.fps ?? 0,
     summaryEverySec: 0,
     log: () => {},
     onRequest: (connection, request) => {

@@ -200,6 +200,27 @@ describe('reference inference server', () => {
     }
   });
 
+  it('with a capacity (fps), answers in order at that rate per connection, like a GPU queue', async () => {
+    const limited = await startServer({ port: 0, summaryEverySec: 0, log: () => {}, fps: 20 });
+    try {
+      const c = new TestClient(limited.url);
+      await c.open();
+      const at: number[] = [];
+      c.ws.on('message', () => at.push(performance.now()));
+      const sent = performance.now();
+      for (let id = 0; id < 10; id++) c.ws.send(encodeRequest({ model: 'demo', frameId: id, samples: chunk(speech.samples, 40 + id) }));
+      await c.until(() => c.messages.length === 10);
+      c.close();
+      assert.deepEqual(c.messages.map((m) => decodeResponse(m).frameId), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      // 10 frames at 20/s: the last leaves ~500 ms after they all came in, ~50 ms apart.
+      assert.ok(at[9]! - sent >= 480, `last answer after ${(at[9]! - sent).toFixed(0)} ms`);
+      const gaps = at.slice(1).map((t, i) => t - at[i]!);
+      assert.ok(gaps.every((g) => g >= 35 && g <= 80), `gaps ${gaps.map((g) => g.toFixed(0)).join(', ')} ms`);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('logs one line per connection', () => {
     assert.ok(logs.some((l) => /\[conn \d+\] open from 127\.0\.0\.1/.test(l)));
     assert.ok(logs.some((l) => /\[conn \d+\] closed \(\d+.*\): \d+ frames, \d+ bad requests/.test(l)));
