@@ -77,6 +77,12 @@ export const AUTO_INITIAL_DELAY_MS = 200;
 const TICK_MS = 20;
 /** Most unsent bytes the socket may hold: ~1 s of requests. */
 const MAX_BUFFERED_BYTES = 25 * 4096;
+/**
+ * Chunks are sent when they are due to be heard within the playback delay plus this much
+ * (in 40 ms slots), not sooner: a server works through what it was sent in order, and what
+ * `interrupt()` drops cannot be taken back from its queue.
+ */
+const SEND_AHEAD_SLOTS = 10;
 /** Played audio above this level counts as speech. */
 const SPEECH_DB = -45;
 /** Speech ends after this much quiet. */
@@ -359,12 +365,16 @@ export class SessionEngine {
     this.#sources.set(frameId, source);
   }
 
-  /** Sends chunks in state `audio` still ahead of the playhead, oldest first, as the socket allows. */
+  /**
+   * Sends chunks in state `audio` ahead of the playhead and due within the delay plus
+   * SEND_AHEAD_SLOTS, oldest first, as the socket allows.
+   */
   #sendPending(): void {
     if (!this.#transport.connected) return;
     const head = this.ring.captureHead;
     if (head < 0) return;
-    for (const id of this.ring.idsInState(SlotState.audio, this.#playhead + 1, head)) {
+    const p = this.#playhead;
+    for (const id of this.ring.idsInState(SlotState.audio, p + 1, Math.min(head, p + this.#delayMs / CHUNK_MS + SEND_AHEAD_SLOTS))) {
       const samples = this.ring.samples(id)!;
       const bytes = this.#encode(id, samples);
       if (!this.#transport.send(bytes)) return;
