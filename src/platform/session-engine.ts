@@ -417,8 +417,9 @@ export class SessionEngine {
     const heard = Math.floor(((this.#context.currentTime - this.#t0) * 1000 - this.#delayMs) / CHUNK_MS);
     for (let id = this.#playhead + 1; id <= heard; id++) this.#play(id, now);
     this.#playhead = Math.max(this.#playhead, heard);
-    // Frames behind the playhead have been shown.
-    this.frames.deleteUpTo(this.#playhead - 2);
+    // Frames behind the slot at the speaker have been shown. (The playhead runs ahead of the
+    // speaker by the output latency: ~45 ms here, 150 ms and more on Bluetooth.)
+    this.frames.deleteUpTo(this.slotOnSpeaker(now) - 2);
     this.#checkTimeouts(now);
     this.#adaptDelay();
     this.#pumpPush(false);

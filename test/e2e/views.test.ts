@@ -256,6 +256,38 @@ describe('views end to end', function () {
     expect(redInCaption(composite!.canvas!), 'gone with the attribute').to.equal(0);
   });
 
+  it('with an audio output that lags the render clock by more than 80 ms, no frame is thrown away before its audio is heard', async () => {
+    const server = await startServer();
+    cleanup.push(() => stopServer(server.port));
+    const session = await sessionWithViews(server);
+    // Frames used to be dropped 80 ms after their slot was rendered: with this context the speaker
+    // is ~85 ms behind (Bluetooth: 150 ms and more), so some went before their audio was heard.
+    const context = new AudioContext({ sampleRate: 24000, latencyHint: 'playback' });
+    cleanup.push(() => context.close());
+    session.audioContext = context;
+    await session.start();
+    await frameWhere(session, (f) => Boolean(f.ai), 10_000);
+    let withFrame = 0;
+    const dropped: number[] = [];
+    let slots = 0;
+    let last = -1;
+    const end = performance.now() + 2000;
+    while (performance.now() < end) {
+      const f = session.sessionContext.frameAt(await nextFrame());
+      if (f.frameId === last) continue;
+      last = f.frameId;
+      slots++;
+      if (f.ai) withFrame++;
+      // A complete slot shown without its frame: the frame was thrown away before its audio was heard.
+      else if (session.sessionContext.ring()!.states[f.frameId % 500] === SlotState.complete) dropped.push(f.frameId);
+    }
+    const stamp = context.getOutputTimestamp();
+    const lagMs = (context.currentTime - stamp.contextTime!) * 1000;
+    expect(slots, `slots seen (output ${lagMs.toFixed(0)} ms behind)`).to.be.at.least(30);
+    expect(dropped, `complete slots shown without their frame (${withFrame} of ${slots} shown with it)`).to.deep.equal([]);
+    expect(withFrame, 'slots shown with their AI frame').to.be.at.least(slots * 0.8);
+  });
+
   it('session="id" attaches views placed outside the session', async () => {
     const server = await startServer();
     cleanup.push(() => stopServer(server.port));
