@@ -26,10 +26,16 @@ afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
 });
 
-async function running(attrs: Record<string, string>, server: { url: string }): Promise<LipsyncSessionElement> {
+/** A session for the `demo` model on `server`, in the page (removed after the test). */
+function mounted(attrs: Record<string, string>, server: { url: string }): LipsyncSessionElement {
   const el = createSession({ server: server.url, model: 'demo', ...attrs });
   document.body.append(el);
   cleanup.push(() => el.remove());
+  return el;
+}
+
+async function running(attrs: Record<string, string>, server: { url: string }): Promise<LipsyncSessionElement> {
+  const el = mounted(attrs, server);
   await el.start();
   expect(el.state, 'running').to.equal('running');
   return el;
@@ -107,9 +113,7 @@ describe('<lipsync-session> end to end, fake microphone', function () {
   it('stop() while the microphone is still opening releases it once it opens', async () => {
     const server = await startServer();
     cleanup.push(() => stopServer(server.port));
-    const el = createSession({ server: server.url, model: 'demo', muted: '' });
-    document.body.append(el);
-    cleanup.push(() => el.remove());
+    const el = mounted({ muted: '' }, server);
     // Stopped before anything opened: nothing opens.
     const streamsBefore = streams.length;
     let starting = el.start();
@@ -131,9 +135,7 @@ describe('<lipsync-session> end to end, fake microphone', function () {
   it('start() after a stop() that cancelled a pending start() starts again, with one engine (a quick toggle)', async () => {
     const server = await startServer();
     cleanup.push(() => stopServer(server.port));
-    const el = createSession({ server: server.url, model: 'demo', muted: '' });
-    document.body.append(el);
-    cleanup.push(() => el.remove());
+    const el = mounted({ muted: '' }, server);
     const streamsBefore = streams.length;
     const contextsBefore = contexts.length;
     // Toggled faster than anything opens, then once more while the microphone is opening.
