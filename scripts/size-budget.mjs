@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
-const BUDGET_BYTES = 25 * 1024;
+const BUDGET_BYTES = 32 * 1024;
 const file = 'dist/lipsync-elements.min.js';
 const raw = readFileSync(file);
 const gz = gzipSync(raw, { level: 9 }).length;

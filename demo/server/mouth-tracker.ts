@@ -56,17 +56,25 @@ export async function loadVisemeModel(): Promise<void> {
   model = (await training.loadModel(url)).model as HeadAudioPrototype[];
 }
 
-export interface MouthResult {
-  shape: MouthShape;
+export interface ChunkAnalysis {
+  /** The lip shape this chunk's sound asks for on its own. */
+  target: MouthShape;
   viseme: number;
   levelDb: number;
 }
 
+const SILENT_CHUNK: ChunkAnalysis = { target: SILENCE, viseme: SIL, levelDb: -100 };
+
+/**
+ * Audio → lip shapes for one connection, like a look-ahead lip-sync model: every chunk is
+ * analysed once, in the order it arrives (HeadAudio's MFCC state runs on), and the mouth of
+ * frame k is drawn from the chunks *around* k (k−before … k+after): mostly k's own sound, with
+ * the neighbours shaping the transition (coarticulation). Chunks never received are silence.
+ */
 export class MouthTracker {
   readonly #events: Array<{ event: string; viseme?: number }> = [];
   readonly #processor: { process(data: Float32Array): void; classifier: { import(data: unknown): void } };
-  readonly #results = new Map<number, MouthResult>();
-  #previous: MouthShape = SILENCE;
+  readonly #chunks = new Map<number, ChunkAnalysis>();
 
   constructor() {
     if (!model) throw new Error('loadVisemeModel() first');
@@ -74,9 +82,9 @@ export class MouthTracker {
     this.#processor.classifier.import({ model });
   }
 
-  /** The lip shape for `frameId`'s chunk; the same answer again for an id seen before. */
-  analyze(frameId: number, samples: Float32Array): MouthResult {
-    const known = this.#results.get(frameId);
+  /** Analyses chunk `frameId` (once: a chunk sent again keeps its first analysis). */
+  add(frameId: number, samples: Float32Array): ChunkAnalysis {
+    const known = this.#chunks.get(frameId);
     if (known) return known;
     this.#events.length = 0;
     this.#processor.process(samples);
@@ -91,18 +99,45 @@ export class MouthTracker {
       viseme = SIL;
       target = SILENCE;
     } else {
-      // Loud sound the classifier calls silence still opens the mouth a little (a mid vowel).
-      const base = viseme === SIL ? (level > -35 ? VISEME_SHAPES[1]! : SILENCE) : VISEME_SHAPES[viseme]!;
-      const loudness = Math.min(1, Math.max(0, (level + 45) / 25));
-      target = { open: base.open * (0.35 + 0.65 * loudness), wide: base.wide, round: base.round };
+      // Loud sound the classifier calls silence still opens the mouth (a mid vowel); loudness
+      // decides how far, from half open on quiet speech to the viseme's full opening.
+      const base = viseme === SIL ? (level > -35 ? VISEME_SHAPES[1]! : VISEME_SHAPES[11]!) : VISEME_SHAPES[viseme]!;
+      const loudness = Math.min(1, Math.max(0, (level + 45) / 20));
+      target = { open: Math.min(1, base.open * (0.5 + 0.8 * loudness) + 0.15 * loudness), wide: base.wide, round: base.round };
     }
-    // Lips do not jump in 40 ms: ease towards the target.
-    const p = this.#previous;
-    const shape = { open: 0.35 * p.open + 0.65 * target.open, wide: 0.4 * p.wide + 0.6 * target.wide, round: 0.4 * p.round + 0.6 * target.round };
-    this.#previous = shape;
-    const result = { shape, viseme, levelDb: level };
-    this.#results.set(frameId, result);
-    if (this.#results.size > MEMORY) this.#results.delete(this.#results.keys().next().value!);
+    const result = { target, viseme, levelDb: level };
+    this.#chunks.set(frameId, result);
+    // Bounded: chunks far behind the newest are no longer anybody's neighbours.
+    if (this.#chunks.size > MEMORY) this.#chunks.delete(this.#chunks.keys().next().value!);
     return result;
+  }
+
+  analysis(frameId: number): ChunkAnalysis {
+    return this.#chunks.get(frameId) ?? SILENT_CHUNK;
+  }
+
+  /**
+   * The mouth of frame `frameId`: its own chunk's shape weighted 0.6, its neighbours within
+   * `before`/`after` chunks the rest, nearer ones more (1/distance). A pure function of the
+   * analyses in the window, so the same audio gives the same frame, retried or not.
+   */
+  shape(frameId: number, before: number, after: number): MouthShape {
+    const own = this.analysis(frameId).target;
+    let open = 0;
+    let wide = 0;
+    let round = 0;
+    let weights = 0;
+    for (let d = -before; d <= after; d++) {
+      if (d === 0) continue;
+      const w = 1 / Math.abs(d);
+      const t = this.analysis(frameId + d).target;
+      open += w * t.open;
+      wide += w * t.wide;
+      round += w * t.round;
+      weights += w;
+    }
+    if (weights === 0) return own;
+    const mix = (a: number, b: number) => 0.6 * a + (0.4 * b) / weights;
+    return { open: mix(own.open, open), wide: mix(own.wide, wide), round: mix(own.round, round) };
   }
 }

@@ -18,11 +18,40 @@ export const STATUS = { ok: 0, badRequest: 1, unknownModel: 2, internal: 3 } as 
 /** WebSocket close codes for what cannot be answered per frame. */
 export const CLOSE = { unsupportedData: 1003, protocolError: 1002 } as const;
 
-export interface ServerOptions {
+/**
+ * How the server's "model" behaves in time. `instant` answers each request as it comes (2 ms on
+ * loopback); `gpu` behaves like a Wav2Lip/SyncTalk-class model on one GPU (SPEC §1): frame k
+ * needs the audio up to chunk k+lookahead (or 120 ms with no newer chunk), then waits for the one
+ * inference queue that every connection shares, where whatever is ready runs as one batch.
+ */
+export interface ModelTiming {
+  /** Chunks after k that frame k needs before it can be drawn. */
+  lookahead: number;
+  /** With no newer chunk for this long, frames still waiting are drawn with silence after them. */
+  flushMs: number;
+  /** Time of one inference batch, ms (0: no queue, answer at once). */
+  inferMs: number;
+  /** Random extra time per batch, uniform in [0, inferJitterMs). */
+  inferJitterMs: number;
+  /** Extra time per frame in a batch beyond the first, ms. */
+  frameMs: number;
+  /** Most frames in one batch. */
+  batch: number;
+}
+
+export const PROFILES = {
+  instant: { lookahead: 0, flushMs: 120, inferMs: 0, inferJitterMs: 0, frameMs: 0, batch: 1 },
+  gpu: { lookahead: 7, flushMs: 120, inferMs: 150, inferJitterMs: 50, frameMs: 2, batch: 32 },
+} as const satisfies Record<string, ModelTiming>;
+export type ProfileName = keyof typeof PROFILES;
+
+export interface ServerOptions extends ModelTiming {
   port: number;
   host: string;
   modelsDir: string;
-  /** Added delay before each answer, ms. */
+  /** Name of the timing profile the options started from (for logs and the demo page). */
+  profile: ProfileName;
+  /** Added delay before each answer leaves, ms (a slow network, on top of the model's time). */
   latencyMs: number;
   /** Random extra delay, uniform in [0, jitter), ms. */
   jitterMs: number;
@@ -61,6 +90,8 @@ export const DEFAULT_OPTIONS: ServerOptions = {
   port: 8084,
   host: '127.0.0.1',
   modelsDir: 'demo/models',
+  profile: 'instant',
+  ...PROFILES.instant,
   latencyMs: 0,
   jitterMs: 0,
   maxFrames: 250,
@@ -68,6 +99,21 @@ export const DEFAULT_OPTIONS: ServerOptions = {
   log: (line) => console.log(line),
   random: Math.random,
 };
+
+/** Options from a profile, then the given overrides (a `profile` among them picks the profile). */
+export function resolveOptions(options: Partial<ServerOptions> = {}): ServerOptions {
+  const profile = options.profile ?? DEFAULT_OPTIONS.profile;
+  return { ...DEFAULT_OPTIONS, ...PROFILES[profile], ...options, profile };
+}
+
+/** One line that says how the server behaves (its log prints it; the demo page shows it). */
+export function describeTiming(o: ServerOptions): string {
+  const model = o.inferMs > 0
+    ? `look-ahead ${o.lookahead} chunks, inference ${o.inferMs}${o.inferJitterMs ? `–${o.inferMs + o.inferJitterMs}` : ''} ms a batch of up to ${o.batch}, shared by all connections`
+    : o.lookahead > 0 ? `look-ahead ${o.lookahead} chunks, no inference time` : 'answers at once';
+  const network = [o.latencyMs || o.jitterMs ? `+${o.latencyMs}${o.jitterMs ? `–${o.latencyMs + o.jitterMs}` : ''} ms latency` : '', o.fps ? `${o.fps} frames/s per connection` : ''].filter(Boolean);
+  return `profile ${o.profile}: ${model}${network.length ? `; ${network.join(', ')}` : ''}`;
+}
 
 export interface RunningServer {
   url: string;
@@ -111,8 +157,31 @@ function makePatchRenderer() {
   };
 }
 
+/** A request whose frame the model has yet to draw. */
+interface Job {
+  conn: Connection;
+  frameId: number;
+  model: Model;
+  receivedAt: number;
+}
+
+interface Connection {
+  readonly id: number;
+  readonly ws: WebSocket;
+  readonly tracker: MouthTracker;
+  /** Requests waiting for their look-ahead chunks, oldest first. */
+  waiting: Job[];
+  /** Newest id received. */
+  newest: number;
+  flush: ReturnType<typeof setTimeout> | undefined;
+  /** With a capacity (fps): when the connection's queue is done with what it has. */
+  freeAt: number;
+  frames: number;
+  bad: number;
+}
+
 export async function startServer(options: Partial<ServerOptions> = {}): Promise<RunningServer> {
-  const o: ServerOptions = { ...DEFAULT_OPTIONS, ...options };
+  const o = resolveOptions(options);
   await loadVisemeModel();
   const models = await loadModels(o.modelsDir);
   if (models.size === 0) throw new Error(`no model folders (with model.json) in ${o.modelsDir}`);
@@ -131,61 +200,107 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
   let errors = 0;
   let windowAnswers = 0;
   let windowTimes: number[] = [];
-  const pending = new Set<ReturnType<typeof setTimeout>>();
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  const later = (ms: number, run: () => void) => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      run();
+    }, ms);
+    timers.add(timer);
+    return timer;
+  };
+  const cancel = (timer: ReturnType<typeof setTimeout> | undefined) => {
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    timers.delete(timer);
+  };
 
-  const send = (ws: WebSocket, bytes: Uint8Array, delayMs: number, receivedAt: number) => {
+  /** Sends after the network's delay (latency, jitter, per-connection capacity). */
+  const send = (conn: Connection, bytes: Uint8Array, receivedAt: number) => {
+    const now = performance.now();
+    let delay = o.latencyMs + (o.jitterMs > 0 ? o.random() * o.jitterMs : 0);
+    if (o.fps) {
+      conn.freeAt = Math.max(conn.freeAt, now) + 1000 / o.fps;
+      delay = Math.max(delay, conn.freeAt - now);
+    }
     const go = () => {
-      if (ws.readyState !== ws.OPEN) return;
-      ws.send(bytes, { binary: true });
+      if (conn.ws.readyState !== conn.ws.OPEN) return;
+      conn.ws.send(bytes, { binary: true });
       windowAnswers++;
       windowTimes.push(performance.now() - receivedAt);
     };
-    if (delayMs <= 0) return go();
-    const timer = setTimeout(() => {
-      pending.delete(timer);
-      go();
-    }, delayMs);
-    pending.add(timer);
+    if (delay <= 0) go();
+    else later(delay, go);
+  };
+
+  /** Draws frame `job.frameId` from the audio around it and sends it. */
+  const answer = (job: Job) => {
+    const { conn, model, frameId } = job;
+    if (conn.ws.readyState !== conn.ws.OPEN) return;
+    const frame = frameId % Math.min(o.maxFrames, model.frames);
+    const shape = conn.tracker.shape(frameId, Math.max(o.lookahead, 2), o.lookahead);
+    const jpeg = render(model, frame, shape, o.stampFrameIds ? frameId : undefined);
+    const zip = writeFramePatch(jpeg, model.mouth[frame]!.box);
+    conn.frames++;
+    answered++;
+    send(conn, encodeResponse({ status: STATUS.ok, frameId, zip }), job.receivedAt);
+  };
+
+  // The one inference queue of the "GPU": whatever is ready when it frees up runs as a batch.
+  const queue: Job[] = [];
+  let busy = false;
+  const runBatch = () => {
+    if (busy || queue.length === 0) return;
+    const batch = queue.splice(0, o.batch);
+    busy = true;
+    const ms = o.inferMs + (o.inferJitterMs > 0 ? o.random() * o.inferJitterMs : 0) + o.frameMs * (batch.length - 1);
+    later(ms, () => {
+      busy = false;
+      for (const job of batch) answer(job);
+      runBatch();
+    });
+  };
+  const ready = (jobs: Job[]) => {
+    if (o.inferMs <= 0) return jobs.forEach(answer);
+    queue.push(...jobs);
+    runBatch();
+  };
+  /** Frames whose look-ahead has arrived go to inference; with `all`, every waiting frame. */
+  const release = (conn: Connection, all: boolean) => {
+    const go = all ? conn.waiting : conn.waiting.filter((j) => j.frameId + o.lookahead <= conn.newest);
+    if (go.length === 0) return;
+    conn.waiting = all ? [] : conn.waiting.filter((j) => j.frameId + o.lookahead > conn.newest);
+    ready(go);
   };
 
   wss.on('connection', (ws, req) => {
-    const id = nextConnection++;
-    const tracker = new MouthTracker();
-    let frames = 0;
-    let bad = 0;
-    /** With a capacity: when the connection's queue is done with what it has (performance.now()). */
-    let freeAt = 0;
-    o.log(`[conn ${id}] open from ${req.socket.remoteAddress}:${req.socket.remotePort}`);
+    const conn: Connection = { id: nextConnection++, ws, tracker: new MouthTracker(), waiting: [], newest: -1, flush: undefined, freeAt: 0, frames: 0, bad: 0 };
+    o.log(`[conn ${conn.id}] open from ${req.socket.remoteAddress}:${req.socket.remotePort}`);
 
     ws.on('message', (data: RawData, isBinary: boolean) => {
       const receivedAt = performance.now();
-      let delay = o.latencyMs + (o.jitterMs > 0 ? o.random() * o.jitterMs : 0);
-      if (o.fps) {
-        freeAt = Math.max(freeAt, receivedAt) + 1000 / o.fps;
-        delay = Math.max(delay, freeAt - receivedAt);
-      }
       if (!isBinary) {
-        bad++;
+        conn.bad++;
         errors++;
         ws.close(CLOSE.unsupportedData, 'text frames are not part of the protocol');
         return;
       }
       const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
       if (bytes.length < HEADER_BYTES) {
-        bad++;
+        conn.bad++;
         errors++;
         ws.close(CLOSE.protocolError, `request of ${bytes.length} bytes has no header`);
         return;
       }
       const frameId = bytes.readUInt32LE(4);
       const fail = (status: number, message: string) => {
-        bad++;
+        conn.bad++;
         errors++;
-        send(ws, encodeResponse({ status, frameId, message }), delay, receivedAt);
+        send(conn, encodeResponse({ status, frameId, message }), receivedAt);
       };
       try {
         const request = decodeRequest(bytes);
-        o.onRequest?.(id, request);
+        o.onRequest?.(conn.id, request);
         if (request.samples.length * 4 !== CHUNK_BYTES) {
           fail(STATUS.badRequest, `bad-audio-length: ${request.samples.length * 4} audio bytes, one chunk is ${CHUNK_BYTES}`);
           return;
@@ -195,25 +310,36 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
           fail(STATUS.unknownModel, `unknown model "${request.model}"; this server has ${[...models.keys()].join(', ')}`);
           return;
         }
-        const frame = request.frameId % Math.min(o.maxFrames, model.frames);
-        const { shape } = tracker.analyze(request.frameId, request.samples);
-        const jpeg = render(model, frame, shape, o.stampFrameIds ? request.frameId : undefined);
-        const zip = writeFramePatch(jpeg, model.mouth[frame]!.box);
-        frames++;
-        answered++;
-        send(ws, encodeResponse({ status: STATUS.ok, frameId: request.frameId, zip }), delay, receivedAt);
+        conn.tracker.add(frameId, request.samples);
+        conn.waiting.push({ conn, frameId, model, receivedAt });
+        if (frameId > conn.newest) {
+          conn.newest = frameId;
+          cancel(conn.flush);
+          conn.flush = undefined;
+        }
+        release(conn, o.lookahead === 0);
+        // No newer chunk for flushMs: the speech has ended (or paused); draw what waits.
+        if (conn.waiting.length > 0 && conn.flush === undefined) {
+          conn.flush = later(o.flushMs, () => {
+            conn.flush = undefined;
+            release(conn, true);
+          });
+        }
       } catch (err) {
         if (err instanceof ProtocolError) fail(STATUS.badRequest, err.message);
         else {
-          o.log(`[conn ${id}] internal error: ${err instanceof Error ? err.stack : String(err)}`);
+          o.log(`[conn ${conn.id}] internal error: ${err instanceof Error ? err.stack : String(err)}`);
           fail(STATUS.internal, 'internal error');
         }
       }
     });
     ws.on('close', (code, reason) => {
-      o.log(`[conn ${id}] closed (${code}${reason.length ? ` ${reason.toString()}` : ''}): ${frames} frames, ${bad} bad requests`);
+      cancel(conn.flush);
+      conn.waiting = [];
+      for (let i = queue.length - 1; i >= 0; i--) if (queue[i]!.conn === conn) queue.splice(i, 1);
+      o.log(`[conn ${conn.id}] closed (${code}${reason.length ? ` ${reason.toString()}` : ''}): ${conn.frames} frames, ${conn.bad} bad requests`);
     });
-    ws.on('error', (err) => o.log(`[conn ${id}] error: ${err.message}`));
+    ws.on('error', (err) => o.log(`[conn ${conn.id}] error: ${err.message}`));
   });
 
   const summary =
@@ -238,8 +364,8 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     close: () =>
       new Promise<void>((resolve) => {
         if (summary) clearInterval(summary);
-        for (const t of pending) clearTimeout(t);
-        pending.clear();
+        for (const t of timers) clearTimeout(t);
+        timers.clear();
         for (const ws of wss.clients) ws.terminate();
         wss.close(() => resolve());
       }),

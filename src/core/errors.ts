@@ -22,6 +22,7 @@ export type ProtocolErrorReason =
   | 'reserved-nonzero'
   | 'bad-model-name'
   | 'bad-audio-length'
+  | 'bad-audio'
   | 'zip-corrupt'
   | 'zip-crc'
   | 'zip64'

@@ -166,6 +166,9 @@ export function decodeRequest(data: unknown, limits: CodecLimits = DEFAULT_CODEC
     throw new ProtocolError('bad-model-name', 'model name is not UTF-8');
   }
   const samples = readSamples(bytes, HEADER_BYTES + nameLength, audioLength / 4);
+  for (let i = 0; i < samples.length; i++) {
+    if (!Number.isFinite(samples[i])) throw new ProtocolError('bad-audio', `sample ${i} is ${samples[i]}: audio must be finite numbers`);
+  }
   return { model, frameId, samples };
 }
 
