@@ -195,7 +195,7 @@ export function drawMouth(ctx: Ctx, pose: MouthPose, shape: MouthShape): void {
   const wide = clamp(shape.wide);
   const round = clamp(shape.round);
   const halfW = (pose.width / 2) * (0.8 + 0.35 * (wide - 0.5) - 0.3 * round);
-  const gap = open * pose.width * 0.42;
+  const gap = open * pose.width * 0.62;
   const upper = pose.width * 0.1;
   const lower = pose.width * 0.14;
   ctx.save();

@@ -117,7 +117,7 @@ export class MouthTracker {
   }
 
   /**
-   * The mouth of frame `frameId`: its own chunk's shape weighted 0.6, its neighbours within
+   * The mouth of frame `frameId`: its own chunk's shape weighted 0.7, its neighbours within
    * `before`/`after` chunks the rest, nearer ones more (1/distance). A pure function of the
    * analyses in the window, so the same audio gives the same frame, retried or not.
    */
@@ -137,7 +137,7 @@ export class MouthTracker {
       weights += w;
     }
     if (weights === 0) return own;
-    const mix = (a: number, b: number) => 0.6 * a + (0.4 * b) / weights;
+    const mix = (a: number, b: number) => 0.7 * a + (0.3 * b) / weights;
     return { open: mix(own.open, open), wide: mix(own.wide, wide), round: mix(own.round, round) };
   }
 }

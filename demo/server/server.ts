@@ -41,7 +41,7 @@ export interface ModelTiming {
 
 export const PROFILES = {
   instant: { lookahead: 0, flushMs: 120, inferMs: 0, inferJitterMs: 0, frameMs: 0, batch: 1 },
-  gpu: { lookahead: 7, flushMs: 120, inferMs: 150, inferJitterMs: 50, frameMs: 2, batch: 32 },
+  gpu: { lookahead: 7, flushMs: 120, inferMs: 140, inferJitterMs: 40, frameMs: 2, batch: 32 },
 } as const satisfies Record<string, ModelTiming>;
 export type ProfileName = keyof typeof PROFILES;
 

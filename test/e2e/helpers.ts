@@ -13,7 +13,20 @@ export interface Received {
   at: number;
 }
 
-export function startServer(options: { latencyMs?: number; jitterMs?: number; fps?: number; record?: boolean; port?: number } = {}): Promise<ServerHandle> {
+export interface ServerStartOptions {
+  /** The reference server's timing profile: `instant` (~2 ms, the default here) or `gpu` (look-ahead + a shared inference queue, 400–700 ms). */
+  profile?: 'instant' | 'gpu';
+  lookahead?: number;
+  inferMs?: number;
+  inferJitterMs?: number;
+  latencyMs?: number;
+  jitterMs?: number;
+  fps?: number;
+  record?: boolean;
+  port?: number;
+}
+
+export function startServer(options: ServerStartOptions = {}): Promise<ServerHandle> {
   return executeServerCommand<ServerHandle, object>('lipsync-server', { action: 'start', ...options }) as Promise<ServerHandle>;
 }
 

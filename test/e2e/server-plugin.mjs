@@ -23,6 +23,8 @@ async function startReference(options) {
   const received = [];
   const server = await startServer({
     port: options.port ?? 0,
+    // A timing profile (`instant`, `gpu`) and any of its parts, as the CLI takes them.
+    ...Object.fromEntries(['profile', 'lookahead', 'inferMs', 'inferJitterMs', 'frameMs', 'batch', 'flushMs'].filter((k) => options[k] !== undefined).map((k) => [k, options[k]])),
     latencyMs: options.latencyMs ?? 0,
     jitterMs: options.jitterMs ?? 0,
     fps: options.fps ?? 0,
