@@ -50,7 +50,7 @@ async function codecFigures(page) {
 
 // ---- browser figures ----
 const arrivals = []; // [connection, frameId, time ms] at the server
-const demo = await startDemo({ port: 0, wsPort: 0, runBuild: !args.includes('--no-build'), log: () => {}, onRequest: (c, r) => arrivals.push([c, r.frameId, performance.now()]) });
+const demo = await startDemo({ port: 0, wsPort: 0, server: { profile: 'instant' }, serve: [['/bench/', 'bench'], ['/node_modules/.cache/bench/', 'node_modules/.cache/bench']], runBuild: !args.includes('--no-build'), log: () => {}, onRequest: (c, r) => arrivals.push([c, r.frameId, performance.now()]) });
 const browser = await puppeteer.launch({
   executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
   headless: true,

@@ -3,13 +3,38 @@
 import { createReadStream, statSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
 
-const TYPES = { '.mp4': 'video/mp4', '.webm': 'video/webm', '.wav': 'audio/wav', '.mp3': 'audio/mpeg' };
+/** Content types of the files the demo and test servers hand out. */
+export const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.json': 'application/json',
+  '.mp4': 'video/mp4',
+  '.webm': 'video/webm',
+  '.wav': 'audio/wav',
+  '.mp3': 'audio/mpeg',
+  '.jpg': 'image/jpeg',
+  '.png': 'image/png',
+};
+
+/**
+ * The byte range a `Range` header asks of a file of `size` bytes: [start, end] inclusive;
+ * undefined when the header is not a single byte range (answer the whole file), null when the
+ * range is outside the file (416).
+ */
+export function parseRange(header, size) {
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return undefined;
+  const start = Math.max(0, m[1] === '' ? size - Number(m[2]) : Number(m[1]));
+  const end = Math.min(m[1] === '' || m[2] === '' ? size - 1 : Number(m[2]), size - 1);
+  return start > end ? null : [start, end];
+}
 
 export function rangeMiddleware(root) {
   const base = normalize(root).replace(/[\/]+$/, '');
   return async (ctx, next) => {
-    const range = ctx.get('range');
-    if (ctx.method !== 'GET' || !range) return next();
+    const header = ctx.get('range');
+    if (ctx.method !== 'GET' || !header) return next();
     const path = normalize(join(base, decodeURIComponent(ctx.path)));
     if (!path.startsWith(base + sep) && path !== base) return next();
     let size;
@@ -20,17 +45,14 @@ export function rangeMiddleware(root) {
     } catch {
       return next();
     }
-    const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
-    if (!m || (m[1] === '' && m[2] === '')) return next();
-    let start = m[1] === '' ? size - Number(m[2]) : Number(m[1]);
-    let end = m[1] === '' || m[2] === '' ? size - 1 : Number(m[2]);
-    start = Math.max(0, start);
-    end = Math.min(end, size - 1);
-    if (start > end) {
+    const range = parseRange(header, size);
+    if (range === undefined) return next();
+    if (range === null) {
       ctx.status = 416;
       ctx.set('Content-Range', `bytes */${size}`);
       return;
     }
+    const [start, end] = range;
     ctx.status = 206;
     ctx.set('Accept-Ranges', 'bytes');
     ctx.set('Content-Range', `bytes ${start}-${end}/${size}`);

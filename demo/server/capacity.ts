@@ -1,7 +1,7 @@
 /**
  * Capacity of the reference server: N clients at 25 requests/s each (real speech chunks) for a
  * few seconds against a server in its own process; prints frames/s answered and p50/p95 answer
- * time (send → receive on loopback). Run: npm run capacity [-- --seconds 10 --clients 1,4,8]
+ * time (send → receive on loopback). Run: npm run capacity [-- --profile gpu --seconds 10 --clients 1,4,8]
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -16,8 +16,9 @@ const arg = (name: string, fallback: string) => {
 };
 const seconds = Number(arg('--seconds', '10'));
 const counts = arg('--clients', '1,4,8').split(',').map(Number);
+const profile = arg('--profile', 'gpu');
 
-const server = spawn(process.execPath, ['scripts/run-ts.mjs', 'demo/server/main.ts', '--port', '0', '--summary-every', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const server = spawn(process.execPath, ['scripts/run-ts.mjs', 'demo/server/main.ts', '--profile', profile, '--port', '0', '--summary-every', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
 // Keep reading the server's log (the connection lines) so its stdout never blocks.
 const url = await new Promise<string>((resolve, reject) => {
   let seen = '';
@@ -69,7 +70,7 @@ for (const n of counts) {
 }
 server.kill('SIGTERM');
 await once(server, 'close');
-console.log(`${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, ${seconds} s per row\n`);
+console.log(`${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, profile ${profile}, ${seconds} s per row\n`);
 console.log('| clients | offered frames/s | answered frames/s | p50 answer ms | p95 answer ms | answered |');
 console.log('| --- | --- | --- | --- | --- | --- |');
 for (const r of rows) console.log(r);

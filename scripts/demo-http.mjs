@@ -1,0 +1,76 @@
+// The demo's web server: 127.0.0.1 only, and only what the demo page needs — its page, the built
+// bundle, the model folders and the bundled speech — with HTTP Range for <video> seeking. Anything
+// else (the repository, .git, node_modules, the lock file) is a 404.
+import { createReadStream, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { extname, join, normalize, sep } from 'node:path';
+import { parseRange, TYPES } from './range-middleware.mjs';
+
+/** URL prefixes served, each from a folder of the repository. */
+const SERVED = [
+  ['/dist/', 'dist'],
+  ['/demo/models/', 'demo/models'],
+  ['/demo/audio/', 'demo/audio'],
+];
+
+/**
+ * Starts the server. `extra` maps exact paths to JSON the page may read (the inference server's
+ * profile); `serve` adds [prefix, folder] pairs (the bench's pages). Resolves to the node:http
+ * server once it listens.
+ */
+export async function startDemoHttp({ root, port = 8000, extra = {}, serve = [] }) {
+  const file = (path) => {
+    if (path === '/demo/' || path === '/demo/index.html') return join(root, 'demo/index.html');
+    if (path.endsWith('/')) path += 'index.html';
+    for (const [prefix, dir] of [...SERVED, ...serve]) {
+      if (!path.startsWith(prefix)) continue;
+      const base = join(root, dir);
+      const full = normalize(join(base, path.slice(prefix.length)));
+      return full.startsWith(base + sep) ? full : undefined;
+    }
+    return undefined;
+  };
+  const server = createServer((req, res) => {
+    let path;
+    try {
+      path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    } catch {
+      path = '';
+    }
+    const send = (status, type, body, headers = {}) => {
+      res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff', ...headers });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    };
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'text/plain', 'method not allowed\n', { Allow: 'GET, HEAD' });
+    if (path === '/' || path === '/demo') return send(302, 'text/plain', 'see /demo/\n', { Location: '/demo/' });
+    if (path in extra) return send(200, TYPES['.json'], JSON.stringify(extra[path]));
+    const full = file(path);
+    let size;
+    try {
+      const st = full && statSync(full);
+      if (!st || !st.isFile()) throw new Error('not a file');
+      size = st.size;
+    } catch {
+      return send(404, 'text/plain', 'not found\n');
+    }
+    const type = TYPES[extname(full)] ?? 'application/octet-stream';
+    const range = req.headers.range ? parseRange(req.headers.range, size) : undefined;
+    if (range === null) return send(416, 'text/plain', '', { 'Content-Range': `bytes */${size}` });
+    const [start, end] = range ?? [0, size - 1];
+    res.writeHead(range ? 206 : 200, {
+      'Content-Type': type,
+      'Content-Length': String(Math.max(0, end - start + 1)),
+      'Accept-Ranges': 'bytes',
+      'Cache-Control': 'no-cache',
+      'X-Content-Type-Options': 'nosniff',
+      ...(range ? { 'Content-Range': `bytes ${start}-${end}/${size}` } : {}),
+    });
+    if (req.method === 'HEAD' || size === 0) return res.end();
+    createReadStream(full, { start, end }).pipe(res);
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  return server;
+}
