@@ -65,7 +65,7 @@ describe('reference server patches on the base video, as the browser shows them'
           const { source, target } = placePatch(patch, 720, 1280);
           const ctx = new OffscreenCanvas(720, 1280).getContext('2d', { willReadFrequently: true })!;
           ctx.drawImage(base.canvas, 0, 0);
-          ctx.drawImage(await createImageBitmap(new Blob([patch.image], { type: patch.info.type })), source.x, source.y, source.width, source.height, target.x, target.y, target.width, target.height);
+          ctx.drawImage(await createImageBitmap(new Blob([patch.image as BlobPart], { type: patch.info.type })), source.x, source.y, source.width, source.height, target.x, target.y, target.width, target.height);
           return { g: grey(ctx), target };
         };
         const closed = await composite(silence);
