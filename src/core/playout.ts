@@ -1,0 +1,323 @@
+import { CHUNK_MS } from './protocol.js';
+import { RecentValues } from './stats.js';
+
+/** Played audio above this level (dBFS) counts as speech. */
+export const SPEECH_DB = -45;
+/** Chunks are handed to the audio clock this long before they play (ms). */
+export const LEAD_MS = 60;
+/** `auto` before any answer has been measured. */
+export const AUTO_INITIAL_DELAY_MS = 200;
+/** Margin over p95 latency: decoding the image and one display refresh. */
+const MARGIN_MS = 60;
+/** Extra margin while fewer than `SETTLED` latencies are known. */
+const UNSETTLED_MARGIN_MS = 80;
+const SETTLED = 8;
+const MIN_DELAY_MS = 80;
+const MAX_DELAY_MS = 3000;
+/** A pause is only shortened after this many quiet chunks, so word endings are never cut. */
+const PAUSE_CHUNKS = 3;
+/** Schedule entries kept for looking up the slot at a time. */
+const HISTORY = 256;
+
+/** What the playout needs to know about one slot. */
+export interface SlotSource {
+  /** The chunk's level in dBFS, or undefined when the slot holds no audio. */
+  level(id: number): number | undefined;
+  /** Whether the AI frame for `id` is ready to draw. */
+  frameReady(id: number): boolean;
+}
+
+export interface Request {
+  sentAt: number;
+  firstSentAt: number;
+  attempts: number;
+}
+
+/** How an answer relates to what was asked. */
+export type AnswerKind = 'on-time' | 'late' | 'dropped' | 'stale' | 'unknown';
+
+export interface TickResult {
+  /** Chunks to start on the audio clock now: id and time (ms, audio clock). */
+  schedule: Array<{ id: number; at: number }>;
+  /** Slots that have started playing since the last tick, in order. */
+  played: number[];
+  /** Slots passed over since the last tick (never played: silence removed from a pause, or empty). */
+  passed: number[];
+}
+
+/**
+ * The jitter buffer: which chunk is heard when, how long the playback delay is, what is late.
+ * A fixed `playback-delay` is kept the same way, except that speech onsets are not held.
+ * Pure: no DOM, every time comes in as a number (ms). Two clocks may be used — one for requests
+ * (latency), one for audio (the schedule) — they are never compared with each other.
+ *
+ * Chunk k is nominally captured at `anchorAt + (k − anchorId)·40 ms` and plays at that plus the
+ * current offset (the playback delay). The offset changes only where nobody hears it:
+ * - it grows at a quiet chunk (silence is inserted there), or before the first chunk of speech,
+ *   which is held until its frame is ready — so speech starts in sync and is never cut;
+ * - it shrinks across pauses, by passing over whole chunks of silence;
+ * - a chunk that could not be handed over in time (a blocked page) is played late, never dropped.
+ * Every chunk with audio is played exactly once, in order.
+ */
+export class Playout {
+  readonly #auto: boolean;
+  readonly #fixedMs: number;
+  readonly #timeoutMs: number;
+  readonly #latency = new RecentValues(64);
+  #lateBonusMs = 0;
+  #offset: number;
+  #anchorId = 0;
+  #anchorAt = 0;
+  #started = false;
+  /** Next chunk to schedule. */
+  #next = 0;
+  /** Last chunk scheduled (or passed over) and whether it was speech. */
+  #lastSpeech = false;
+  #quietRun = 0;
+  /** Play time (audio clock) of recently scheduled ids; NaN: passed over. */
+  readonly #at = new Float64Array(HISTORY).fill(NaN);
+  readonly #atId = new Float64Array(HISTORY).fill(-1);
+  #lastScheduled = -1;
+  /** The chunk playing now (or last played); -1 before the first. */
+  #playhead = -1;
+  readonly #requests = new Map<number, Request>();
+  /** Requests given up by `interrupt()`: their answers are dropped without complaint. */
+  readonly #dropped = new Map<number, Request>();
+  lateFrames = 0;
+
+  constructor(delay: number | 'auto', timeoutMs: number) {
+    this.#auto = delay === 'auto';
+    this.#fixedMs = delay === 'auto' ? 0 : delay;
+    this.#offset = delay === 'auto' ? AUTO_INITIAL_DELAY_MS : delay;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  /** Chunk `id` is nominally captured at `at` (audio clock, ms): chunk 0 of mic/file, or pushed audio after a reset. */
+  anchor(id: number, at: number): void {
+    this.#anchorId = id;
+    this.#anchorAt = at;
+    this.#next = Math.max(this.#next, id);
+    this.#started = true;
+  }
+
+  get started(): boolean {
+    return this.#started;
+  }
+
+  get delayMs(): number {
+    return Math.round(this.#offset);
+  }
+
+  get playhead(): number {
+    return this.#playhead;
+  }
+
+  get latency(): RecentValues {
+    return this.#latency;
+  }
+
+  /** The slot whose 40 ms the capture clock is in at `now` (audio clock). */
+  nowSlot(now: number): number {
+    return this.#anchorId + Math.max(0, Math.floor((now - this.#anchorAt) / CHUNK_MS));
+  }
+
+  /** What the delay aims for: the fixed delay, or (`auto`) p95 latency plus margins, within bounds. */
+  target(): number {
+    if (!this.#auto) return this.#fixedMs;
+    if (this.#latency.size === 0) return AUTO_INITIAL_DELAY_MS;
+    const margin = MARGIN_MS + (this.#latency.size < SETTLED ? UNSETTLED_MARGIN_MS : 0);
+    return Math.min(MAX_DELAY_MS, Math.max(MIN_DELAY_MS, this.#latency.percentile(95) + margin + this.#lateBonusMs));
+  }
+
+  /** When chunk `id` plays (audio clock), or NaN when not scheduled (yet, or passed over). */
+  playAt(id: number): number {
+    const i = id % HISTORY;
+    return this.#atId[i] === id ? this.#at[i]! : NaN;
+  }
+
+  /** The chunk at the speaker at `t` (audio clock): the last one started by then; -1 before any. */
+  slotAt(t: number): number {
+    for (let id = this.#lastScheduled, n = 0; id >= 0 && n < HISTORY; id--, n++) {
+      const at = this.playAt(id);
+      if (at <= t && at > -Infinity) return id;
+    }
+    return -1;
+  }
+
+  /**
+   * Advances to `now` (audio clock): hands over the chunks due within LEAD_MS, holding speech
+   * onsets for their frames, growing or shrinking the delay at quiet chunks; reports the chunks
+   * whose time has come. `captureHead`: the newest chunk that has arrived.
+   */
+  tick(now: number, captureHead: number, slots: SlotSource): TickResult {
+    const schedule: Array<{ id: number; at: number }> = [];
+    const played: number[] = [];
+    const passed: number[] = [];
+    if (this.#started) {
+      // Bounded: at most a ring's worth of chunks per tick.
+      for (let n = 0; n < 500 && this.#next <= captureHead; n++) {
+        const id = this.#next;
+        const nominal = this.#anchorAt + (id - this.#anchorId) * CHUNK_MS;
+        const level = slots.level(id);
+        const quiet = level === undefined || level <= SPEECH_DB;
+        const target = this.target();
+        if (quiet) {
+          // Grow in silence; shorten a pause by whole chunks of it.
+          if (target > this.#offset) this.#offset = target;
+          else if (this.#quietRun >= PAUSE_CHUNKS && this.#offset - CHUNK_MS >= target + 10) {
+            this.#offset -= CHUNK_MS;
+            this.#pass(id);
+            continue;
+          }
+        } else if (this.#lastSpeech && target > this.#offset) {
+          // Frames come late in the middle of speech: grow at the quietest chunk boundary in
+          // reach (this one, unless the next one known is quieter).
+          const next = slots.level(id + 1);
+          if (next === undefined || level! <= next) this.#offset = target;
+        } else if (!this.#lastSpeech) {
+          // Speech onset: held until its frame is ready (while it can still come), then started
+          // no sooner than the delay needs.
+          if (this.#auto && this.#requests.has(id) && !slots.frameReady(id) && now - nominal < Math.min(MAX_DELAY_MS, this.#timeoutMs)) break;
+          this.#offset = Math.max(this.#offset, target);
+        }
+        let at = nominal + this.#offset;
+        if (at - now > LEAD_MS) break;
+        if (at < now + 5) {
+          // An empty slot already past: nothing to lose.
+          if (level === undefined) {
+            this.#pass(id);
+            continue;
+          }
+          // Too late to be heard in its place (a held onset, a blocked page): played a little
+          // later than planned rather than lost.
+          this.#offset += now + 5 - at;
+          at = now + 5;
+        }
+        this.#record(id, at);
+        if (level !== undefined) schedule.push({ id, at });
+        this.#lastSpeech = !quiet;
+        this.#quietRun = quiet ? this.#quietRun + 1 : 0;
+        this.#next++;
+      }
+    }
+    // The playhead: every chunk whose start has come.
+    for (let id = this.#playhead + 1; id <= this.#lastScheduled; id++) {
+      const at = this.playAt(id);
+      if (at > now) break;
+      (at === -Infinity ? passed : played).push(id);
+      this.#playhead = id;
+    }
+    return { schedule, played, passed };
+  }
+
+  #record(id: number, at: number): void {
+    const i = id % HISTORY;
+    this.#atId[i] = id;
+    this.#at[i] = at;
+    this.#lastScheduled = id;
+  }
+
+  /** Slot `id` is passed over: never played (silence or nothing). */
+  #pass(id: number): void {
+    this.#record(id, -Infinity);
+    this.#lastSpeech = false;
+    this.#quietRun++;
+    this.#next++;
+  }
+
+  /** Slot `id` started playing without its frame; `speech`: it was audible. */
+  noteLate(speech: boolean): void {
+    this.lateFrames++;
+    if (speech && this.#auto) this.#lateBonusMs = Math.min(400, this.#lateBonusMs + 20);
+  }
+
+  /** A slot played with its frame: the late bonus wears off. */
+  noteOnTime(): void {
+    this.#lateBonusMs = Math.max(0, this.#lateBonusMs - 2);
+  }
+
+  /** A request for `id` left at `at` (request clock). */
+  sent(id: number, at: number): void {
+    this.#requests.set(id, { sentAt: at, firstSentAt: at, attempts: 1 });
+  }
+
+  isAwaited(id: number): boolean {
+    return this.#requests.has(id);
+  }
+
+  request(id: number): Request | undefined {
+    return this.#requests.get(id);
+  }
+
+  /** Requests lost with the connection: they will be sent again. */
+  forgetRequests(): number[] {
+    const ids = [...this.#requests.keys()];
+    this.#requests.clear();
+    return ids;
+  }
+
+  /**
+   * An answer for `id` came at `at` (request clock). On time or late, its latency counts (so
+   * `auto` learns latencies above its own delay) and the request is done; `dropped` answers a
+   * request given up by `interrupt()`; `stale` / `unknown` are protocol errors.
+   */
+  answered(id: number, at: number, statusOk: boolean): { kind: AnswerKind; latencyMs: number; request?: Request } {
+    const dropped = this.#dropped.get(id);
+    if (dropped) {
+      this.#dropped.delete(id);
+      return { kind: 'dropped', latencyMs: at - dropped.firstSentAt };
+    }
+    const request = this.#requests.get(id);
+    if (!request) return { kind: id <= this.#playhead || id < this.#next ? 'stale' : 'unknown', latencyMs: NaN };
+    this.#requests.delete(id);
+    const latencyMs = at - request.firstSentAt;
+    if (statusOk) this.#latency.add(latencyMs);
+    return { kind: id <= this.#playhead ? 'late' : 'on-time', latencyMs, request };
+  }
+
+  /**
+   * Requests unanswered after the timeout at `now` (request clock): `retry` (sent once more,
+   * while the slot is still ahead of the playhead) or `fail` (reported, also when already heard).
+   */
+  timeouts(now: number): Array<{ id: number; action: 'retry' | 'fail'; attempts: number }> {
+    const out: Array<{ id: number; action: 'retry' | 'fail'; attempts: number }> = [];
+    for (const [id, r] of this.#requests) {
+      if (now - r.sentAt < this.#timeoutMs) continue;
+      if (r.attempts === 1 && id > this.#playhead) {
+        r.attempts = 2;
+        r.sentAt = now;
+        out.push({ id, action: 'retry', attempts: 2 });
+      } else {
+        this.#requests.delete(id);
+        out.push({ id, action: 'fail', attempts: r.attempts });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Barge-in at `now` (audio clock): everything after the playhead is dropped — scheduled
+   * chunks (returned, to be stopped), requests (their answers will be dropped). The next speech
+   * starts at `nextId` (ids never go back), heard after the current delay.
+   */
+  interrupt(now: number, nextId: number): number[] {
+    const dropped: number[] = [];
+    for (let id = this.#playhead + 1; id <= this.#lastScheduled; id++) {
+      if (this.playAt(id) > -Infinity && !Number.isNaN(this.playAt(id))) dropped.push(id);
+      this.#atId[id % HISTORY] = -1;
+    }
+    this.#lastScheduled = Math.max(this.#playhead, -1);
+    for (const [id, r] of this.#requests) {
+      if (id <= this.#playhead) continue;
+      this.#dropped.set(id, r);
+      this.#requests.delete(id);
+    }
+    // Bounded: answers that never come are not waited for forever.
+    for (const id of this.#dropped.keys()) if (this.#dropped.size > 1000) this.#dropped.delete(id);
+    this.#next = nextId;
+    this.anchor(nextId, now);
+    this.#lastSpeech = false;
+    this.#quietRun = 0;
+    return dropped;
+  }
+}
