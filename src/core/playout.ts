@@ -256,6 +256,11 @@ export class Playout {
     return ids;
   }
 
+  /** A request whose answer turned out malformed: awaited again (it times out as usual). */
+  restore(id: number, request: Request): void {
+    this.#requests.set(id, request);
+  }
+
   /**
    * An answer for `id` came at `at` (request clock). On time or late, its latency counts (so
    * `auto` learns latencies above its own delay) and the request is done; `dropped` answers a
@@ -300,22 +305,25 @@ export class Playout {
    * chunks (returned, to be stopped), requests (their answers will be dropped). The next speech
    * starts at `nextId` (ids never go back), heard after the current delay.
    */
-  interrupt(now: number, nextId: number): number[] {
+  interrupt(now: number, nextId: number, reanchor: boolean): number[] {
     const dropped: number[] = [];
     for (let id = this.#playhead + 1; id <= this.#lastScheduled; id++) {
       if (this.playAt(id) > -Infinity && !Number.isNaN(this.playAt(id))) dropped.push(id);
       this.#atId[id % HISTORY] = -1;
     }
-    this.#lastScheduled = Math.max(this.#playhead, -1);
     for (const [id, r] of this.#requests) {
       if (id <= this.#playhead) continue;
       this.#dropped.set(id, r);
       this.#requests.delete(id);
     }
+    // The dropped ids will never play: the playhead moves past them.
+    this.#playhead = Math.max(this.#playhead, nextId - 1);
+    this.#lastScheduled = this.#playhead;
     // Bounded: answers that never come are not waited for forever.
     for (const id of this.#dropped.keys()) if (this.#dropped.size > 1000) this.#dropped.delete(id);
     this.#next = nextId;
-    this.anchor(nextId, now);
+    // Pushed audio starts again from now; captured audio keeps its clock.
+    if (reanchor) this.anchor(nextId, now);
     this.#lastSpeech = false;
     this.#quietRun = 0;
     return dropped;

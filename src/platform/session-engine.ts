@@ -6,7 +6,8 @@ import { CHUNK_MS, CHUNK_SAMPLES, SAMPLE_RATE, createRequestEncoder, decodeRespo
 import { Resampler } from '../core/resampler.js';
 import { SlotRing, SlotState } from '../core/ring.js';
 import { RateCounter, RecentValues, levelDb } from '../core/stats.js';
-import { autoDelayTarget, contextToPerformance, heardAt, performanceToContext, slotHeardAt, stepDelay } from '../core/clock.js';
+import { contextToPerformance, performanceToContext } from '../core/clock.js';
+import { Playout, SPEECH_DB, type Request } from '../core/playout.js';
 import { AudioCapture } from './audio-capture.js';
 import { Transport } from './transport.js';
 
@@ -71,8 +72,6 @@ export interface EngineOptions extends EngineCallbacks {
   random?: () => number;
 }
 
-/** Delay used by `playback-delay="auto"` until latency has been measured. */
-export const AUTO_INITIAL_DELAY_MS = 200;
 /** How often the engine looks at the clock: sends, timeouts, playhead. */
 const TICK_MS = 20;
 /** Most unsent bytes the socket may hold: ~1 s of requests. */
@@ -83,20 +82,13 @@ const MAX_BUFFERED_BYTES = 25 * 4096;
  * `interrupt()` drops cannot be taken back from its queue.
  */
 const SEND_AHEAD_SLOTS = 10;
-/** Played audio above this level counts as speech. */
-const SPEECH_DB = -45;
 /** Speech ends after this much quiet. */
 const SPEECH_HANGOVER_MS = 240;
 
-interface Inflight {
-  sentAt: number;
-  firstSentAt: number;
-  attempts: number;
-}
-
 /**
  * One running session: capture → ring → transport → frame store, on the AudioContext clock.
- * Chunk k is heard at `t0 + k·40 ms + delay`; the playhead is the chunk being heard now.
+ * The playout (core/playout.ts) decides when each chunk is heard, what to send and what is late;
+ * the engine feeds it events and carries out what it decides.
  */
 export class SessionEngine {
   readonly ring: SlotRing;
@@ -104,29 +96,22 @@ export class SessionEngine {
   readonly #o: EngineOptions;
   readonly #encode: (frameId: number, samples: Float32Array) => Uint8Array;
   readonly #transport: Transport;
-  readonly #inflight = new Map<number, Inflight>();
-  /**
-   * Requests given up by `interrupt()`, by id, until their answer comes: that answer is dropped
-   * without complaint, even when the id has been reused for new speech meanwhile.
-   */
-  readonly #dropped = new Map<number, Inflight>();
-  readonly #latency = new RecentValues(256);
+  readonly #playout: Playout;
   readonly #syncError = new RecentValues(256);
-  /** Extra delay `auto` adds after frames came too late for speech. */
-  #lateBonusMs = 0;
+  /** Counts interrupt() calls: an answer decoded across one is no longer wanted. */
+  #interrupts = 0;
   readonly #fps = new RateCounter();
   readonly #sources = new Map<number, AudioBufferSourceNode>();
   #context: AudioContext | undefined;
+  /** Every chunk plays through this gain: `muted` applies at once. */
+  #out: GainNode | undefined;
   #ownsContext = false;
   #capture: AudioCapture | undefined;
   #tick: ReturnType<typeof setInterval> | undefined;
   /** Context time (s) of the start of chunk 0; undefined until capture delivers it. */
   #t0: number | undefined;
   #startedAt = 0;
-  #delayMs: number;
-  #playhead = -1;
   #framesGenerated = 0;
-  #lateFrames = 0;
   #firstFrameMs: number | null = null;
   #lastLevelDb = -100;
   #speaking = false;
@@ -142,7 +127,7 @@ export class SessionEngine {
     this.#o = options;
     this.ring = new SlotRing(options.config.bufferSlots);
     this.#encode = createRequestEncoder(options.config.model);
-    this.#delayMs = options.config.playbackDelay === 'auto' ? AUTO_INITIAL_DELAY_MS : options.config.playbackDelay;
+    this.#playout = new Playout(options.config.playbackDelay, options.config.timeout);
     this.#transport = new Transport({
       url: options.config.server,
       reconnectIntervalMs: options.config.reconnectInterval,
@@ -153,9 +138,8 @@ export class SessionEngine {
         this.#sendPending();
       },
       onClose: ({ wasOpen, attempt, code, reason }) => {
-        // Answers to what was in flight died with the socket: send those chunks again.
-        for (const id of this.#inflight.keys()) this.ring.setState(id, SlotState.audio);
-        this.#inflight.clear();
+        // Answers to what was in flight died with the socket: those still ahead are sent again.
+        for (const id of this.#playout.forgetRequests()) if (this.ring.state(id) === SlotState.sent) this.ring.setState(id, SlotState.audio);
         if (wasOpen) this.#o.onConnection(false, 0);
         else this.#o.onError('server-unreachable', `cannot connect to ${options.config.server} (attempt ${attempt}${code ? `, code ${code}` : ''}${reason ? `: ${reason}` : ''})`, true);
       },
@@ -170,11 +154,16 @@ export class SessionEngine {
 
   /** The chunk being heard now (-1 before the first). */
   get playhead(): number {
-    return this.#playhead;
+    return this.#playout.playhead;
   }
 
   get playbackDelayMs(): number {
-    return this.#delayMs;
+    return this.#playout.delayMs;
+  }
+
+  /** Mutes or unmutes playback at once. */
+  setMuted(muted: boolean): void {
+    if (this.#out) this.#out.gain.value = muted ? 0 : 1;
   }
 
   /**
@@ -186,7 +175,7 @@ export class SessionEngine {
     if (!ctx || this.#t0 === undefined) return -1;
     const stamp = ctx.getOutputTimestamp();
     const t = stamp.contextTime && stamp.performanceTime ? performanceToContext(now, stamp as Required<AudioTimestamp>) : ctx.currentTime - (ctx.outputLatency || 0);
-    return slotHeardAt(t, this.#t0, this.#delayMs);
+    return this.#playout.slotAt(t * 1000);
   }
 
   /**
@@ -195,12 +184,13 @@ export class SessionEngine {
    */
   notePresented(frameId: number, now: number, withAiFrame: boolean): void {
     const ctx = this.#context;
-    if (!ctx || this.#t0 === undefined) return;
-    if (withAiFrame) this.#firstFrameMs ??= now - this.#startedAt;
+    if (!ctx || this.#t0 === undefined || !withAiFrame) return;
+    this.#firstFrameMs ??= now - this.#startedAt;
     const stamp = ctx.getOutputTimestamp();
-    if (!stamp.contextTime || !stamp.performanceTime) return;
-    const audioAt = contextToPerformance(heardAt(frameId, this.#t0, this.#delayMs), stamp as Required<AudioTimestamp>);
-    this.#syncError.add(Math.abs(now - audioAt));
+    const at = this.#playout.playAt(frameId);
+    if (!stamp.contextTime || !stamp.performanceTime || !Number.isFinite(at)) return;
+    // Only frames that had their AI frame: what is in sync is the mouth, not the base video.
+    this.#syncError.add(Math.abs(now - contextToPerformance(at / 1000, stamp as Required<AudioTimestamp>)));
   }
 
   /**
@@ -212,11 +202,15 @@ export class SessionEngine {
     this.#startedAt = performance.now();
     this.#context = this.#o.audioContext ?? new AudioContext({ sampleRate: SAMPLE_RATE, latencyHint: 'interactive' });
     this.#ownsContext = !this.#o.audioContext;
+    this.#out = this.#context.createGain();
+    this.#out.connect(this.#context.destination);
+    this.setMuted(config.muted);
     // Resolves at once where audio may start; where a gesture is needed it waits for one.
     void this.#context.resume();
     this.#transport.connect();
     if (config.input === 'push') {
       this.#t0 = this.#context.currentTime;
+      this.#playout.anchor(0, this.#t0 * 1000);
       this.#pushHead = 0;
     } else {
       this.#capture = await AudioCapture.open({
@@ -226,7 +220,10 @@ export class SessionEngine {
         srcObject: this.#o.srcObject,
         workletUrl: this.#o.workletUrl,
         onChunk: (m) => {
-          this.#t0 ??= m.startTime;
+          if (this.#t0 === undefined) {
+            this.#t0 = m.startTime;
+            this.#playout.anchor(0, m.startTime * 1000);
+          }
           this.#onChunk(m.index, m.samples);
         },
         onEnded: () => {},
@@ -247,9 +244,9 @@ export class SessionEngine {
     for (const s of this.#sources.values()) this.#stopSource(s);
     this.#sources.clear();
     this.frames.clear();
-    this.#inflight.clear();
     this.#pushQueue = [];
     this.#pushQueued = 0;
+    this.#out?.disconnect();
     if (this.#ownsContext) void this.#context?.close();
     this.#context = undefined;
   }
@@ -275,35 +272,39 @@ export class SessionEngine {
    * playhead, requests in flight (their answers are ignored), frames and scheduled audio.
    */
   interrupt(): void {
-    const from = this.#playhead + 1;
+    const ctx = this.#context;
+    if (!ctx) return;
+    this.#interrupts++;
+    const from = this.#playout.playhead + 1;
+    const head = this.ring.captureHead;
     this.#pushQueue = [];
     this.#pushQueued = 0;
     this.#pushResampler = undefined;
-    for (let id = from; id <= this.ring.captureHead; id++) {
-      const request = this.#inflight.get(id);
-      if (request) this.#dropped.set(id, request);
+    for (let id = from; id <= head; id++) {
       this.#release(id);
       this.ring.clear(id);
     }
-    this.#pushHead = this.#nowSlot() + 1;
-    // Bounded: answers older than two rings are not waited for.
-    for (const id of this.#dropped.keys()) if (this.#dropped.size > this.ring.size * 2) this.#dropped.delete(id);
+    // Ids never go back: the next speech starts after every id already used.
+    const next = Math.max(head, from - 1) + 1;
+    this.#playout.interrupt(ctx.currentTime * 1000, next, this.#o.config.input === 'push');
+    this.#pushHead = next;
   }
 
   metrics(): SessionMetrics {
-    const p = this.#playhead;
+    const p = this.#playout.playhead;
+    const latency = this.#playout.latency;
     const head = this.ring.captureHead;
     return {
       audioBufferFill: head > p ? this.ring.count(p + 1, head, SlotState.audio, SlotState.sent, SlotState.complete, SlotState.failed) : 0,
       frameBufferFill: head > p ? this.ring.count(p + 1, head, SlotState.complete) : 0,
       framesGenerated: this.#framesGenerated,
       fps: this.#fps.perSecond(performance.now()),
-      latencyMs: this.#latency.size ? { p50: this.#latency.percentile(50), p95: this.#latency.percentile(95) } : { p50: null, p95: null },
+      latencyMs: latency.size ? { p50: latency.percentile(50), p95: latency.percentile(95) } : { p50: null, p95: null },
       audioLevelDb: this.#lastLevelDb,
-      lateFrames: this.#lateFrames,
+      lateFrames: this.#playout.lateFrames,
       syncErrorMs: this.#syncError.size ? this.#syncError.percentile(95) : null,
       firstFrameMs: this.#firstFrameMs,
-      playbackDelayMs: this.#delayMs,
+      playbackDelayMs: this.#playout.delayMs,
       reconnects: this.#transport.reconnects,
       bytesSent: this.#transport.bytesSent,
       bytesReceived: this.#transport.bytesReceived,
@@ -312,8 +313,8 @@ export class SessionEngine {
 
   /** The slot whose 40 ms the capture clock is in now. */
   #nowSlot(): number {
-    if (this.#t0 === undefined || !this.#context) return 0;
-    return Math.max(0, Math.floor(((this.#context.currentTime - this.#t0) * 1000) / CHUNK_MS));
+    if (!this.#context || !this.#playout.started) return 0;
+    return this.#playout.nowSlot(this.#context.currentTime * 1000);
   }
 
   #onChunk(frameId: number, samples: Float32Array): void {
@@ -322,13 +323,11 @@ export class SessionEngine {
     this.#lastLevelDb = level;
     const evicted = this.ring.put(frameId, samples, level);
     if (evicted >= 0) this.#release(evicted);
-    this.#schedulePlayback(frameId);
     this.#sendPending();
   }
 
   #release(frameId: number): void {
     this.frames.delete(frameId);
-    this.#inflight.delete(frameId);
     const s = this.#sources.get(frameId);
     if (s) {
       this.#stopSource(s);
@@ -345,18 +344,16 @@ export class SessionEngine {
     source.disconnect();
   }
 
-  /** Schedules chunk `frameId` to be heard at t0 + k·40 ms + delay, sample-accurately. */
-  #schedulePlayback(frameId: number): void {
+  /** Starts chunk `frameId` at context time `when` (s), sample-accurately, through the output gain. */
+  #schedulePlayback(frameId: number, when: number): void {
     const ctx = this.#context;
     const samples = this.ring.samples(frameId);
-    if (this.#o.config.muted || !ctx || this.#t0 === undefined || !samples) return;
-    const when = this.#t0 + (frameId * CHUNK_MS + this.#delayMs) / 1000;
-    if (when < ctx.currentTime) return; // too late to be heard in its place
+    if (!ctx || !this.#out || !samples) return;
     const buffer = ctx.createBuffer(1, CHUNK_SAMPLES, SAMPLE_RATE);
     buffer.copyToChannel(samples, 0);
     const source = ctx.createBufferSource();
     source.buffer = buffer;
-    source.connect(ctx.destination);
+    source.connect(this.#out);
     source.onended = () => {
       if (this.#sources.get(frameId) === source) this.#sources.delete(frameId);
       source.disconnect();
@@ -373,14 +370,13 @@ export class SessionEngine {
     if (!this.#transport.connected) return;
     const head = this.ring.captureHead;
     if (head < 0) return;
-    const p = this.#playhead;
-    for (const id of this.ring.idsInState(SlotState.audio, p + 1, Math.min(head, p + this.#delayMs / CHUNK_MS + SEND_AHEAD_SLOTS))) {
+    const p = this.#playout.playhead;
+    for (const id of this.ring.idsInState(SlotState.audio, p + 1, Math.min(head, p + this.#playout.delayMs / CHUNK_MS + SEND_AHEAD_SLOTS))) {
       const samples = this.ring.samples(id)!;
       const bytes = this.#encode(id, samples);
       if (!this.#transport.send(bytes)) return;
-      const now = performance.now();
       this.ring.setState(id, SlotState.sent);
-      this.#inflight.set(id, { sentAt: now, firstSentAt: now, attempts: 1 });
+      this.#playout.sent(id, performance.now());
     }
   }
 
@@ -388,7 +384,7 @@ export class SessionEngine {
     if (this.#t0 === undefined) return;
     // Never into the past, never more than the ring holds ahead of the playhead.
     this.#pushHead = Math.max(this.#pushHead, this.#nowSlot());
-    const limit = this.#playhead + this.ring.size - 1;
+    const limit = this.#playout.playhead + this.ring.size - 1;
     while (this.#pushQueued > 0 && this.#pushHead <= limit) {
       const chunk = new Float32Array(CHUNK_SAMPLES);
       let filled = 0;
@@ -406,23 +402,27 @@ export class SessionEngine {
       this.#lastLevelDb = level;
       const evicted = this.ring.put(id, chunk, level);
       if (evicted >= 0) this.#release(evicted);
-      this.#schedulePlayback(id);
     }
     if (send) this.#sendPending();
   }
 
   #onTick(): void {
-    if (this.#stopped || !this.#context || this.#t0 === undefined) return;
+    const ctx = this.#context;
+    if (this.#stopped || !ctx || this.#t0 === undefined) return;
     const now = performance.now();
-    const heard = Math.floor(((this.#context.currentTime - this.#t0) * 1000 - this.#delayMs) / CHUNK_MS);
-    for (let id = this.#playhead + 1; id <= heard; id++) this.#play(id, now);
-    this.#playhead = Math.max(this.#playhead, heard);
+    this.#pumpPush(false);
+    const ring = this.ring;
+    const tick = this.#playout.tick(ctx.currentTime * 1000, ring.captureHead, {
+      level: (id) => (ring.state(id) === SlotState.empty ? undefined : ring.level(id)),
+      frameReady: (id) => this.frames.get(id) !== undefined,
+    });
+    for (const { id, at } of tick.schedule) this.#schedulePlayback(id, at / 1000);
+    for (const id of tick.played) this.#play(id, now);
     // Frames behind the slot at the speaker have been shown. (The playhead runs ahead of the
     // speaker by the output latency: ~45 ms here, 150 ms and more on Bluetooth.)
     this.frames.deleteUpTo(this.slotOnSpeaker(now) - 2);
+    for (const id of tick.passed) this.frames.delete(id);
     this.#checkTimeouts(now);
-    this.#adaptDelay();
-    this.#pumpPush(false);
     this.#sendPending();
     if (this.#speaking && now - this.#lastSpeechAt > SPEECH_HANGOVER_MS) {
       this.#speaking = false;
@@ -430,33 +430,17 @@ export class SessionEngine {
     }
   }
 
-  /**
-   * `playback-delay="auto"`: moves the delay towards measured latency, only while nothing
-   * audible is queued (so no speech is cut or stretched) and never moving the playhead back.
-   */
-  #adaptDelay(): void {
-    if (this.#o.config.playbackDelay !== 'auto' || this.#latency.size < 5 || this.#speaking) return;
-    const target = autoDelayTarget(this.#latency.percentile(95), this.#lateBonusMs);
-    if (target === this.#delayMs) return;
-    const head = this.ring.captureHead;
-    for (let id = this.#playhead + 1; id <= head; id++) if ((this.ring.level(id) ?? -100) > SPEECH_DB) return;
-    this.#delayMs = stepDelay(this.#delayMs, target);
-  }
-
   /** Chunk `id` is being heard now. */
   #play(id: number, now: number): void {
     const state = this.ring.state(id);
     if (state === SlotState.empty) return;
     const level = this.ring.level(id) ?? -100;
-    if (state === SlotState.audio || state === SlotState.sent) {
-      // Played without its frame: it is late, and given up. Speech that misses its frame asks
-      // the auto delay for more room.
-      this.#lateFrames++;
-      if (level > SPEECH_DB) this.#lateBonusMs = Math.min(1000, this.#lateBonusMs + 20);
+    if (state === SlotState.complete) this.#playout.noteOnTime();
+    else {
+      // Played without its frame: late. Its request stays awaited until the timeout; an answer
+      // that comes meanwhile is counted, not drawn.
+      this.#playout.noteLate(state !== SlotState.failed && level > SPEECH_DB);
       this.ring.setState(id, SlotState.failed);
-      this.#inflight.delete(id);
-    } else if (state === SlotState.failed) {
-      this.#lateFrames++;
     }
     if (level > SPEECH_DB) {
       this.#lastSpeechAt = now;
@@ -469,17 +453,12 @@ export class SessionEngine {
 
   #checkTimeouts(now: number): void {
     const timeout = this.#o.config.timeout;
-    for (const [id, f] of this.#inflight) {
-      if (now - f.sentAt < timeout) continue;
+    for (const { id, action, attempts } of this.#playout.timeouts(now)) {
       const samples = this.ring.samples(id);
-      if (f.attempts === 1 && samples && this.#transport.send(this.#encode(id, samples))) {
-        f.attempts = 2;
-        f.sentAt = now;
-        continue;
-      }
-      this.#inflight.delete(id);
-      this.ring.setState(id, SlotState.failed);
-      this.#o.onError('inference-timeout', `frame ${id}: no answer in ${f.attempts} × ${timeout} ms`, true);
+      if (action === 'retry' && samples && this.#transport.send(this.#encode(id, samples))) continue;
+      if (this.ring.state(id) !== SlotState.complete) this.ring.setState(id, SlotState.failed);
+      if (action === 'retry') this.#playout.answered(id, now, false);
+      this.#o.onError('inference-timeout', `frame ${id}: no answer in ${attempts} × ${timeout} ms`, true);
     }
   }
 
@@ -488,63 +467,58 @@ export class SessionEngine {
     try {
       const response = decodeResponse(data);
       frameId = response.frameId;
-      // Answers come in order: while an interrupted request on this id is unanswered, this is its answer.
-      if (this.#dropped.delete(frameId)) return;
-      const inflight = this.#inflight.get(frameId);
-      if (!inflight) {
-        const answered = this.ring.state(frameId) === SlotState.complete || frameId <= this.#playhead;
-        throw new ProtocolError(answered ? 'stale-id' : 'unknown-id', `frame ${frameId} ${answered ? 'already answered or played' : 'was not asked for'}`);
+      const ok = isFrameResponse(response);
+      const answer = this.#playout.answered(frameId, performance.now(), ok);
+      // An answer to a request interrupt() gave up: dropped without complaint.
+      if (answer.kind === 'dropped') return;
+      if (answer.kind === 'stale' || answer.kind === 'unknown') {
+        throw new ProtocolError(answer.kind === 'stale' ? 'stale-id' : 'unknown-id', `frame ${frameId} ${answer.kind === 'stale' ? 'already answered or played' : 'was not asked for'}`);
       }
-      if (!isFrameResponse(response)) {
-        this.#inflight.delete(frameId);
-        this.ring.setState(frameId, SlotState.failed);
+      if (!ok) {
+        if (this.ring.state(frameId) !== SlotState.complete) this.ring.setState(frameId, SlotState.failed);
         this.#o.onError('inference-error', `frame ${frameId}: status ${response.status}${response.message ? `: ${response.message}` : ''}`, true);
         return;
       }
-      void this.#accept(frameId, response.zip, inflight);
+      // Late (its slot was heard): counted in latency and lateFrames, not drawn, no error.
+      if (answer.kind === 'late') return;
+      void this.#accept(frameId, response.zip, answer.latencyMs, answer.request!);
     } catch (err) {
-      // The frame stays in flight: it times out and is retried as usual.
       if (err instanceof ProtocolError) this.#o.onError('protocol-error', frameId >= 0 ? `frame ${frameId}: ${err.message}` : err.message, true);
       else throw err;
     }
   }
 
   /** Opens an OK answer's ZIP and decodes its image off the message handler. */
-  async #accept(frameId: number, zip: Uint8Array, request: Inflight): Promise<void> {
+  async #accept(frameId: number, zip: Uint8Array, latencyMs: number, request: Request): Promise<void> {
+    const interrupts = this.#interrupts;
+    let bitmap: ImageBitmap | undefined;
+    let placement: Placement;
+    let box: Box;
     try {
       const patch = await readFramePatch(zip);
-      const placement = placePatch(patch, ...this.#o.videoSize());
-      await this.#decode(frameId, patch.image, patch.info.type, patch.box, placement, request);
+      placement = placePatch(patch, ...this.#o.videoSize());
+      box = patch.box;
+      try {
+        bitmap = await createImageBitmap(new Blob([patch.image as BlobPart], { type: patch.info.type }));
+      } catch {
+        throw new ProtocolError('bad-image', `the ${patch.info.type} image does not decode`);
+      }
     } catch (err) {
-      if (err instanceof ProtocolError) this.#o.onError('protocol-error', `frame ${frameId}: ${err.message}`, true);
-      else throw err;
-    } finally {
-      // Interrupted while this answer was being handled: it was the answer awaited.
-      if (this.#dropped.get(frameId) === request) this.#dropped.delete(frameId);
-    }
-  }
-
-  async #decode(frameId: number, image: Uint8Array, type: string, box: Box, placement: Placement, request: Inflight): Promise<void> {
-    const latencyMs = performance.now() - request.firstSentAt;
-    let bitmap: ImageBitmap;
-    try {
-      bitmap = await createImageBitmap(new Blob([image as BlobPart], { type }));
-    } catch {
-      this.#o.onError('protocol-error', `frame ${frameId}: the ${type} image does not decode`, true);
+      if (!(err instanceof ProtocolError)) throw err;
+      this.#o.onError('protocol-error', `frame ${frameId}: ${err.message}`, true);
+      // Dropped for this frame only: it stays awaited and times out as usual.
+      if (!this.#stopped && interrupts === this.#interrupts) this.#playout.restore(frameId, request);
       return;
     }
-    // Still wanted? Not stopped, not interrupted (the id may carry a new request now), not played.
-    if (this.#stopped || this.#inflight.get(frameId) !== request || frameId <= this.#playhead) {
+    // Still wanted? Not stopped, not interrupted meanwhile, not heard yet.
+    if (this.#stopped || interrupts !== this.#interrupts || frameId <= this.#playout.playhead || !this.ring.has(frameId)) {
       bitmap.close();
       return;
     }
-    this.#inflight.delete(frameId);
     this.frames.set(frameId, { bitmap, placement, box });
     this.ring.setState(frameId, SlotState.complete);
     this.#framesGenerated++;
-    this.#latency.add(latencyMs);
     this.#fps.add(performance.now());
     this.#o.onFrame(frameId, latencyMs);
   }
 }
-

@@ -154,10 +154,6 @@ function expectAudioIntact(r: ReturnType<typeof simulate>, speechIds: number[]) 
   expect(speechIds.filter((id) => !set.has(id)), 'speech chunks never played').to.deep.equal([]);
 }
 
-const pct = (values: number[], p: number) => {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
-};
 
 describe('playout (jitter buffer) against a simulated server', () => {
   const profiles: Array<[string, Profile]> = [
@@ -229,7 +225,7 @@ describe('playout (jitter buffer) against a simulated server', () => {
     expect(p.answered(1, 2001, true).kind, 'answered twice').to.equal('stale');
     expect(p.answered(999, 2001, true).kind, 'never asked').to.equal('unknown');
     p.sent(7, 2000);
-    p.interrupt(2000, 8);
+    p.interrupt(2000, 8, true);
     expect(p.answered(7, 2100, true).kind).to.equal('dropped');
   });
 

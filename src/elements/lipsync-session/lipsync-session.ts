@@ -45,7 +45,7 @@ const playbackDelayConverter = {
  * @attr {number} max-frames - Base video frames used. Default 250.
  * @attr {number} reconnect-interval - Milliseconds before the first reconnect. Default 3000.
  * @attr {number} timeout - Milliseconds before an unanswered request counts as failed. Default 30000.
- * @attr {boolean} muted - Do not play the audio back.
+ * @attr {boolean} muted - Do not play the audio back (applies at once, also while running).
  * @attr {"indexeddb"|"none"} cache - Where extracted video frames persist. Default `indexeddb`.
  * @attr {boolean} debug - Red box and coordinates over the composite view.
  * @attr {string} data-state - Reflects `state` (read-only): `idle`, `loading`, `ready`, `running`, `error`.
@@ -206,7 +206,7 @@ export class LipsyncSessionElement extends LitElement {
   /** The session's figures now (see README); counts are 0 and measurements null before start. */
   get metrics(): SessionMetrics {
     const delay = this.#store.getState().config.playbackDelay;
-    return this.#engine?.metrics() ?? idleMetrics(delay === 'auto' ? 0 : delay);
+    return this.#engine?.metrics() ?? this.#lastMetrics ?? idleMetrics(delay === 'auto' ? 0 : delay);
   }
 
   override connectedCallback(): void {
@@ -339,6 +339,7 @@ export class LipsyncSessionElement extends LitElement {
     if (generation !== this.#generation) return this.#store.update({ state: snapshot.state });
     const engine = this.#createEngine(snapshot);
     this.#engine = engine;
+    this.#lastMetrics = undefined;
     try {
       await engine.start();
     } catch (err) {
@@ -407,6 +408,8 @@ export class LipsyncSessionElement extends LitElement {
     const engine = this.#engine;
     this.#engine = undefined;
     if (!engine) return;
+    // The final figures stay readable after stop(), until the next start().
+    this.#lastMetrics = engine.metrics();
     engine.stop();
     const { state, connected } = this.#store.getState();
     this.#store.update({ state: state === 'error' || this.#videoFailed ? 'error' : this.#bank ? 'ready' : 'idle', connected: false, metricsLine: '' });
@@ -456,6 +459,8 @@ export class LipsyncSessionElement extends LitElement {
     this.#fatal = fatal;
     if (fatal) this.stop();
     this.#store.update({ config, state });
+    // `muted` applies at once, also while running.
+    this.#engine?.setMuted(config.muted);
     this.#loadVideo();
     if (config.autostart && !fatal && !this.#autostarted && this.isConnected) {
       this.#autostarted = true;
@@ -464,6 +469,8 @@ export class LipsyncSessionElement extends LitElement {
   }
 
   #fatal = false;
+  /** Metrics of the last run, kept after stop(). */
+  #lastMetrics: SessionMetrics | undefined;
 
   #reportProblems(problems: ConfigProblem[]): void {
     const now = new Set<string>();
