@@ -241,19 +241,16 @@ export class Playout {
     this.#requests.set(id, { sentAt: at, firstSentAt: at, attempts: 1 });
   }
 
-  isAwaited(id: number): boolean {
-    return this.#requests.has(id);
-  }
-
-  request(id: number): Request | undefined {
-    return this.#requests.get(id);
-  }
-
   /** Requests lost with the connection: they will be sent again. */
   forgetRequests(): number[] {
     const ids = [...this.#requests.keys()];
     this.#requests.clear();
     return ids;
+  }
+
+  /** A timed-out request that could not be sent again: given up. */
+  giveUp(id: number): void {
+    this.#requests.delete(id);
   }
 
   /** A request whose answer turned out malformed: awaited again (it times out as usual). */
@@ -301,31 +298,26 @@ export class Playout {
   }
 
   /**
-   * Barge-in at `now` (audio clock): everything after the playhead is dropped — scheduled
-   * chunks (returned, to be stopped), requests (their answers will be dropped). The next speech
-   * starts at `nextId` (ids never go back), heard after the current delay.
+   * Barge-in at `now` (audio clock): everything after the playhead is dropped — its schedule and
+   * its requests (their answers will be dropped; the engine stops what it started). The next
+   * speech starts at `nextId` (ids never go back), heard after the current delay; with
+   * `reanchor` (pushed audio) its nominal time is now.
    */
-  interrupt(now: number, nextId: number, reanchor: boolean): number[] {
-    const dropped: number[] = [];
-    for (let id = this.#playhead + 1; id <= this.#lastScheduled; id++) {
-      if (this.playAt(id) > -Infinity && !Number.isNaN(this.playAt(id))) dropped.push(id);
-      this.#atId[id % HISTORY] = -1;
-    }
+  interrupt(now: number, nextId: number, reanchor: boolean): void {
+    for (let id = this.#playhead + 1; id <= this.#lastScheduled; id++) this.#atId[id % HISTORY] = -1;
     for (const [id, r] of this.#requests) {
       if (id <= this.#playhead) continue;
       this.#dropped.set(id, r);
       this.#requests.delete(id);
     }
+    // Bounded: answers that never come are not waited for forever.
+    for (const id of this.#dropped.keys()) if (this.#dropped.size > 1000) this.#dropped.delete(id);
     // The dropped ids will never play: the playhead moves past them.
     this.#playhead = Math.max(this.#playhead, nextId - 1);
     this.#lastScheduled = this.#playhead;
-    // Bounded: answers that never come are not waited for forever.
-    for (const id of this.#dropped.keys()) if (this.#dropped.size > 1000) this.#dropped.delete(id);
     this.#next = nextId;
-    // Pushed audio starts again from now; captured audio keeps its clock.
     if (reanchor) this.anchor(nextId, now);
     this.#lastSpeech = false;
     this.#quietRun = 0;
-    return dropped;
   }
 }

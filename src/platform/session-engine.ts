@@ -457,7 +457,7 @@ export class SessionEngine {
       const samples = this.ring.samples(id);
       if (action === 'retry' && samples && this.#transport.send(this.#encode(id, samples))) continue;
       if (this.ring.state(id) !== SlotState.complete) this.ring.setState(id, SlotState.failed);
-      if (action === 'retry') this.#playout.answered(id, now, false);
+      if (action === 'retry') this.#playout.giveUp(id);
       this.#o.onError('inference-timeout', `frame ${id}: no answer in ${attempts} × ${timeout} ms`, true);
     }
   }
