@@ -132,15 +132,27 @@ const median = (values) => pct(values, 50);
 /**
  * Presentation error from what the page saw: `shown` ([animation frame time, stamped frame code or
  * null]), `audio` ([sample fingerprint, time the chunk reaches the speaker]) and `fingerprints`
- * ([fingerprint, chunk index or -1]). With a fixed playback delay chunk k is scheduled at A + 40k;
- * A comes from the chunks recognised by their samples, and every scheduled chunk then has its index.
+ * ([fingerprint, chunk index or -1]). Chunks recognised by their samples give the speaker time of
+ * each; the chunk heard at any moment follows from the last one started (the playback delay may
+ * change along the way, so no single line is fitted).
  */
 function presentationFigures({ shown, audio, fingerprints }) {
   const index = new Map(fingerprints);
-  const known = audio.map(([fp, at]) => [index.get(fp) ?? -1, at]).filter(([k]) => k >= 0);
+  const known = audio.map(([fp, at]) => [index.get(fp) ?? -1, at]).filter(([k]) => k >= 0).sort((a, b) => a[1] - b[1]);
   if (!known.length) return null;
-  const A = median(known.map(([k, at]) => at - 40 * k));
-  const speaker = new Map(audio.map(([, at]) => [Math.round((at - A) / 40), at]));
+  const speaker = new Map(known);
+  /** The chunk index at the speaker at `t` (fractional). */
+  const heardAt = (t) => {
+    let lo = 0;
+    let hi = known.length - 1;
+    if (t < known[0][1]) return known[0][0] - (known[0][1] - t) / 40;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (known[mid][1] <= t) lo = mid;
+      else hi = mid - 1;
+    }
+    return known[lo][0] + (t - known[lo][1]) / 40;
+  };
   const errors = [];
   const slots = [];
   let withoutPatch = 0;
@@ -156,7 +168,7 @@ function presentationFigures({ shown, audio, fingerprints }) {
       continue;
     }
     // The frame shown: the id with this code (mod 64) nearest to the chunk being heard.
-    const heard = (t - A) / 40;
+    const heard = heardAt(t);
     const k = code + 64 * Math.round((heard - code) / 64);
     const at = speaker.get(k);
     if (at === undefined) continue;
@@ -221,6 +233,44 @@ async function presentationPhase(seconds, jank) {
       sessionSyncErrorP95Ms: m.syncErrorMs,
       longTasks: w.longTasks,
       framesPerSecond: w.framesPerSecond,
+    };
+  } finally {
+    await stamped.close();
+  }
+}
+
+/**
+ * One audible session with default attributes (`playback-delay` auto) against a stamped reference
+ * server with a real GPU's latency (`server`: the `gpu` profile, or latency + jitter): first AI
+ * frame on screen, late frames, the delay the session settles on against p95 latency, and the
+ * presentation error read from the screen.
+ */
+async function latencyPhase(seconds, server) {
+  const { startServer } = await import(pathToFileURL(resolve(root, 'node_modules/.cache/demo-server/server.mjs')).href);
+  const stamped = await startServer({ port: 0, modelsDir: resolve(root, 'demo/models'), summaryEverySec: 0, log: () => {}, stampFrameIds: true, ...server });
+  try {
+    const { page } = await openPage();
+    await page.evaluate(() => (__bench.screen.on = true));
+    await startSessions(page, 1, { server: stamped.url });
+    await sleep(seconds * 1000);
+    const seen = await page.evaluate(() => {
+      const P = __bench.screen;
+      P.on = false;
+      return { shown: P.shown, audio: P.audio, fingerprints: [...P.fingerprints] };
+    });
+    const m = await page.evaluate(() => document.querySelector('lipsync-session').metrics);
+    await page.close();
+    const p = presentationFigures(seen);
+    return {
+      seconds,
+      server,
+      firstFrameMs: m.firstFrameMs,
+      lateFrames: m.lateFrames,
+      framesGenerated: m.framesGenerated,
+      latencyMs: m.latencyMs,
+      playbackDelayMs: m.playbackDelayMs,
+      sessionSyncErrorP95Ms: m.syncErrorMs,
+      ...p,
     };
   } finally {
     await stamped.close();
@@ -338,6 +388,10 @@ try {
 
   // Jank: the same with the page's main thread blocked 300 ms every 2 s.
   results.jank = await presentationPhase(Math.max(6, S), true);
+
+  // A real GPU server's latency, default attributes: the reference server's gpu profile, and 600 ± 150 ms.
+  results.gpu = await latencyPhase(Math.max(8, 2 * S), { profile: 'gpu' });
+  results.latency600 = await latencyPhase(Math.max(8, 2 * S), { latencyMs: 525, jitterMs: 150 });
 } finally {
   await browser.close();
   await demo.close();
@@ -377,6 +431,10 @@ const rows = [
   ['capture cadence: server inter-arrival (p50 / p99 / max)', interArrivalRow(pr)],
   [`jank (300 ms block every 2 s), ${jk.seconds} s: server inter-arrival`, interArrivalRow(jk)],
   ['jank: presentation error (p50 / p99 / max)', presentationRow(jk)],
+  ...[['gpu profile', results.gpu], ['600 ± 150 ms', results.latency600]].flatMap(([name, g]) => [
+    [`${name}, default attributes, ${g.seconds} s: first AI frame on screen, delay vs latency`, `first AI frame ${f(g.firstFrameMs, 0)} ms after start; latency p50 / p95 ${f(g.latencyMs.p50, 0)} / ${f(g.latencyMs.p95, 0)} ms; playback delay ${g.playbackDelayMs} ms; ${g.lateFrames} slots played without their AI frame, ${g.framesGenerated} AI frames`],
+    [`${name}: presentation error (p50 / p99 / max)`, presentationRow(g)],
+  ]),
 ];
 console.log(`\nlipsync-elements bench — ${results.measuredOn}, ${S} s phases\n`);
 console.log('| figure | value |\n| --- | --- |');
