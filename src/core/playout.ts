@@ -135,13 +135,16 @@ export class Playout {
     return this.#atId[i] === id ? this.#at[i]! : NaN;
   }
 
-  /** The chunk at the speaker at `t` (audio clock): the last one started by then; -1 before any. */
-  slotAt(t: number): number {
+  /**
+   * The chunk at the speaker at `t` (audio clock): the last one started by then (-1 before any),
+   * and whether it is still sounding — not when the delay grew after it (inserted silence).
+   */
+  speakerAt(t: number): { slot: number; sounding: boolean } {
     for (let id = this.#lastScheduled, n = 0; id >= 0 && n < HISTORY; id--, n++) {
       const at = this.playAt(id);
-      if (at <= t && at > -Infinity) return id;
+      if (at <= t && at > -Infinity) return { slot: id, sounding: t < at + CHUNK_MS };
     }
-    return -1;
+    return { slot: -1, sounding: false };
   }
 
   /**

@@ -168,14 +168,15 @@ export class SessionEngine {
 
   /**
    * The slot whose audio is at the speaker at `now` (a performance.now() time), from the
-   * context's output timestamp; -1 before the first chunk is heard.
+   * context's output timestamp (-1 before the first chunk is heard), and whether its audio is
+   * still sounding: in silence the playout inserted after it, the mouth is not drawn.
    */
-  slotOnSpeaker(now: number): number {
+  speakerAt(now: number): { slot: number; sounding: boolean } {
     const ctx = this.#context;
-    if (!ctx || this.#t0 === undefined) return -1;
+    if (!ctx || this.#t0 === undefined) return { slot: -1, sounding: false };
     const stamp = ctx.getOutputTimestamp();
     const t = stamp.contextTime && stamp.performanceTime ? performanceToContext(now, stamp as Required<AudioTimestamp>) : ctx.currentTime - (ctx.outputLatency || 0);
-    return this.#playout.slotAt(t * 1000);
+    return this.#playout.speakerAt(t * 1000);
   }
 
   /**
@@ -420,7 +421,7 @@ export class SessionEngine {
     for (const id of tick.played) this.#play(id, now);
     // Frames behind the slot at the speaker have been shown. (The playhead runs ahead of the
     // speaker by the output latency: ~45 ms here, 150 ms and more on Bluetooth.)
-    this.frames.deleteUpTo(this.slotOnSpeaker(now) - 2);
+    this.frames.deleteUpTo(this.speakerAt(now).slot - 2);
     for (const id of tick.passed) this.frames.delete(id);
     this.#checkTimeouts(now);
     this.#sendPending();

@@ -1,7 +1,7 @@
 import { expect } from '@open-wc/testing';
 import '../../src/define.js';
 import type { LipsyncSessionElement } from '../../src/index.js';
-import { createSession, record, startServer, stopServer, waitFor, type ServerStartOptions } from './helpers.js';
+import { createSession, record, startFaultServer, startServer, stopServer, waitFor, type ServerStartOptions } from './helpers.js';
 
 const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
@@ -60,4 +60,19 @@ describe('lip sync against a real server’s latency, default attributes', funct
       expect(el.metrics.framesGenerated).to.equal(m.framesGenerated);
     });
   }
+
+  it('a server that never answers: speech is held no longer than the timeout, then plays, and inference-timeout is reported', async () => {
+    const server = await startFaultServer('silent');
+    cleanup.push(() => stopServer(server.port));
+    const el = await session(server);
+    el.setAttribute('timeout', '1000');
+    const errors = record(el, 'lipsync-error');
+    await el.start();
+    await waitFor(() => errors.some((e) => e.detail.code === 'inference-timeout'), 6000, 'inference-timeout');
+    // The audio was not held for good: slots are being heard.
+    await waitFor(() => el.sessionContext.ring()!.playhead > 25, 5000, 'playback');
+    expect(errors.map((e) => e.detail.code)).to.not.include('protocol-error');
+    expect(el.metrics.lateFrames).to.be.above(0);
+  });
 });
+

@@ -288,12 +288,16 @@ export class LipsyncSessionElement extends LitElement {
     const engine = this.#engine;
     const bank = this.#bank;
     let frameId = -1;
+    let sounding = false;
     if (engine) {
-      frameId = Math.max(this.#lastShown, engine.slotOnSpeaker(now));
+      const speaker = engine.speakerAt(now);
+      frameId = Math.max(this.#lastShown, speaker.slot);
+      sounding = speaker.sounding && speaker.slot === frameId;
       this.#lastShown = frameId;
     }
     const baseIndex = bank && frameId >= 0 ? frameId % bank.count : 0;
-    const ai = engine && frameId >= 0 ? engine.frames.get(frameId) : undefined;
+    // In silence inserted by the playout (a held onset, a grown delay) the mouth stays closed.
+    const ai = engine && sounding ? engine.frames.get(frameId) : undefined;
     return { frameId, baseIndex, base: bank?.get(baseIndex), ai };
   }
 
