@@ -121,12 +121,14 @@ export class Playout {
     return this.#anchorId + Math.max(0, Math.floor((now - this.#anchorAt) / CHUNK_MS));
   }
 
-  /** What the delay aims for: the fixed delay, or (`auto`) p95 latency plus margins, within bounds. */
+  /** What the delay aims for: the fixed delay, or (`auto`) p99 latency (at most p95 + 140 ms) plus margins, within bounds. */
   target(): number {
     if (!this.#auto) return this.#fixedMs;
     if (this.#latency.size === 0) return AUTO_INITIAL_DELAY_MS;
     const margin = MARGIN_MS + (this.#latency.size < SETTLED ? UNSETTLED_MARGIN_MS : 0);
-    return Math.min(MAX_DELAY_MS, Math.max(MIN_DELAY_MS, this.#latency.percentile(95) + margin + this.#lateBonusMs));
+    // p99 where the tail is short (jitter, batches); never more than p95 + 140 ms for a long one.
+    const latency = Math.min(this.#latency.percentile(99), this.#latency.percentile(95) + 140 - margin);
+    return Math.min(MAX_DELAY_MS, Math.max(MIN_DELAY_MS, latency + margin + this.#lateBonusMs));
   }
 
   /** When chunk `id` plays (audio clock), or NaN when not scheduled (yet, or passed over). */
