@@ -26,7 +26,7 @@ describe('lip sync against a real server’s latency, default attributes', funct
 
   const cases: Array<[string, ServerStartOptions]> = [
     ['the gpu profile (look-ahead + shared inference queue)', { profile: 'gpu' }],
-    ['600 ± 150 ms', { latencyMs: 525, jitterMs: 150 }],
+    ['--latency 600 --jitter 150 (600–750 ms)', { latencyMs: 600, jitterMs: 150 }],
   ];
   for (const [name, options] of cases) {
     it(`${name}: the bundled speech in sync on screen, late answers counted and not errors`, async () => {
