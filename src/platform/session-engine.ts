@@ -345,8 +345,8 @@ export class SessionEngine {
     source.disconnect();
   }
 
-  /** Starts chunk `frameId` at context time `when` (s), sample-accurately, through the output gain. */
-  #schedulePlayback(frameId: number, when: number): void {
+  /** Starts chunk `frameId` at context time `when` (s), sample-accurately, at `rate`, through the output gain. */
+  #schedulePlayback(frameId: number, when: number, rate: number): void {
     const ctx = this.#context;
     const samples = this.ring.samples(frameId);
     if (!ctx || !this.#out || !samples) return;
@@ -354,6 +354,7 @@ export class SessionEngine {
     buffer.copyToChannel(samples, 0);
     const source = ctx.createBufferSource();
     source.buffer = buffer;
+    source.playbackRate.value = rate;
     source.connect(this.#out);
     source.onended = () => {
       if (this.#sources.get(frameId) === source) this.#sources.delete(frameId);
@@ -417,7 +418,7 @@ export class SessionEngine {
       level: (id) => (ring.state(id) === SlotState.empty ? undefined : ring.level(id)),
       frameReady: (id) => this.frames.get(id) !== undefined,
     });
-    for (const { id, at } of tick.schedule) this.#schedulePlayback(id, at / 1000);
+    for (const { id, at, rate } of tick.schedule) this.#schedulePlayback(id, at / 1000, rate);
     for (const id of tick.played) this.#play(id, now);
     // Frames behind the slot at the speaker have been shown. (The playhead runs ahead of the
     // speaker by the output latency: ~45 ms here, 150 ms and more on Bluetooth.)
