@@ -446,6 +446,42 @@ describe('<lipsync-session> end to end, contexts, streams and the worklet file',
     expect(ctx.state, 'a page-provided context is not closed').to.not.equal('closed');
   });
 
+  it('muted applies at once while running: the audio at the output goes silent and comes back', async () => {
+    const server = await startServer();
+    cleanup.push(() => stopServer(server.port));
+    const ctx = new NativeAudioContext({ sampleRate: 24_000 });
+    cleanup.push(() => ctx.close());
+    // Listen to what the session sends to the speakers: a tap beside every connection to the destination.
+    const tap = ctx.createAnalyser();
+    const connect = AudioNode.prototype.connect;
+    AudioNode.prototype.connect = function (this: AudioNode, destination: AudioNode | AudioParam, ...rest: number[]) {
+      if (destination === ctx.destination) (connect as (...a: unknown[]) => unknown).call(this, tap);
+      return (connect as (...a: unknown[]) => unknown).call(this, destination, ...rest);
+    } as unknown as typeof connect;
+    cleanup.push(() => (AudioNode.prototype.connect = connect));
+    const level = () => {
+      const data = new Float32Array(tap.fftSize);
+      tap.getFloatTimeDomainData(data);
+      return Math.sqrt(data.reduce((a, x) => a + x * x, 0) / data.length);
+    };
+    const loudest = async (ms: number) => {
+      let max = 0;
+      for (const end = performance.now() + ms; performance.now() < end; await sleep(20)) max = Math.max(max, level());
+      return max;
+    };
+    const el = createSession({ server: server.url, model: 'demo', input: 'file', 'audio-src': '/test/fixtures/speech-44k.wav' });
+    el.audioContext = ctx;
+    document.body.append(el);
+    cleanup.push(() => el.remove());
+    await el.start();
+    await waitFor(() => level() > 0.01, 5000, 'speech at the output');
+    el.muted = true;
+    await sleep(100);
+    expect(await loudest(800), 'muted while running').to.equal(0);
+    el.muted = false;
+    expect(await loudest(1500), 'unmuted again').to.be.above(0.01);
+  });
+
   it('captures input="stream" from srcObject, and reports speech starting and stopping', async () => {
     const server = await startServer();
     cleanup.push(() => stopServer(server.port));
