@@ -1,13 +1,20 @@
-// Writes dist/lipsync-capture-worklet.js: the capture worklet as a same-origin file, for pages
-// whose Content-Security-Policy forbids blob: scripts (set LipsyncSessionElement.workletUrl).
+// Writes dist/lipsync-capture-worklet.js and dist/lipsync-frames-worker.js: the capture worklet
+// and the frames Worker as same-origin files, for pages whose Content-Security-Policy forbids
+// blob: scripts (set LipsyncSessionElement.workletUrl / .framesWorkerUrl).
 import { build } from 'esbuild';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const outfile = resolve('node_modules/.cache/emit-worklet/capture-worklet.mjs');
-mkdirSync(resolve('node_modules/.cache/emit-worklet'), { recursive: true });
-await build({ entryPoints: ['src/platform/capture-worklet.ts'], outfile, bundle: true, platform: 'neutral', format: 'esm', minify: true, logLevel: 'warning' });
-const { workletSource } = await import(pathToFileURL(outfile).href);
-writeFileSync('dist/lipsync-capture-worklet.js', `${workletSource()}\n`);
-console.log('dist/lipsync-capture-worklet.js written');
+const dir = resolve('node_modules/.cache/emit-worklet');
+mkdirSync(dir, { recursive: true });
+for (const [entry, file, exported] of [
+  ['src/platform/capture-worklet.ts', 'lipsync-capture-worklet.js', 'workletSource'],
+  ['src/platform/frames-worker.ts', 'lipsync-frames-worker.js', 'framesWorkerSource'],
+]) {
+  const outfile = resolve(dir, `${file}.mjs`);
+  await build({ entryPoints: [entry], outfile, bundle: true, platform: 'neutral', format: 'esm', minify: true, logLevel: 'warning' });
+  const source = (await import(pathToFileURL(outfile).href))[exported];
+  writeFileSync(`dist/${file}`, `${source()}\n`);
+  console.log(`dist/${file} written`);
+}

@@ -15,9 +15,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 /**
  * Starts both servers. `server` holds the reference server's options (profile and its parts,
  * latency, jitter…); the profile defaults to `gpu`. `serve` adds [URL prefix, folder] pairs to
- * what the web server hands out (the bench's pages).
+ * what the web server hands out (the bench's pages); `pages(inferenceUrl)` returns { path: { html } }
+ * pages to serve as well (tests' pages, which need the inference server's URL).
  */
-export async function startDemo({ port = 8000, wsPort = 8084, server = {}, serve = [], runBuild = true, log = console.log, onRequest } = {}) {
+export async function startDemo({ port = 8000, wsPort = 8084, server = {}, serve = [], pages = () => ({}), runBuild = true, log = console.log, onRequest } = {}) {
   if (runBuild) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
   const outdir = resolve(root, 'node_modules/.cache/demo-server');
   mkdirSync(outdir, { recursive: true });
@@ -27,7 +28,7 @@ export async function startDemo({ port = 8000, wsPort = 8084, server = {}, serve
   const inference = await startServer(options);
   const timing = describeTiming(resolveOptions(options));
   // The page shows which profile it talks to.
-  const web = await startDemoHttp({ root, port, serve, extra: { '/demo/server.json': { url: inference.url, timing } } });
+  const web = await startDemoHttp({ root, port, serve, extra: { ...pages(inference.url), '/demo/server.json': { url: inference.url, timing } } });
   const url = `http://127.0.0.1:${web.address().port}/demo/`;
   return {
     url,

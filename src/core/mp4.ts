@@ -25,42 +25,46 @@ export interface Mp4VideoTrack {
   samples: Mp4Sample[];
 }
 
-interface Box {
-  type: string;
-  start: number;
-  end: number;
-}
-
-const MAX_SAMPLES = 1_000_000;
-
-function boxes(view: DataView, start: number, end: number): Box[] {
-  const out: Box[] = [];
-  let p = start;
-  while (p + 8 <= end) {
-    let size = view.getUint32(p);
-    const type = String.fromCharCode(view.getUint8(p + 4), view.getUint8(p + 5), view.getUint8(p + 6), view.getUint8(p + 7));
-    // 64-bit box sizes (files over 4 GB) are not for model videos: the <video> path takes those.
-    if (size === 0) size = end - p;
-    if (size < 8 || p + size > end) throw new Error(`box ${type}: unsupported size`);
-    out.push({ type, start: p + 8, end: p + size });
-    p += size;
-  }
-  return out;
-}
-
-function child(view: DataView, parent: Box, type: string): Box | undefined {
-  return boxes(view, parent.start, parent.end).find((b) => b.type === type);
-}
-
-function need(box: Box | undefined, what: string): Box {
-  if (!box) throw new Error(`no ${what} box`);
-  return box;
-}
-
-const hex = (n: number) => n.toString(16).padStart(2, '0');
-
-/** Reads the first video track of an MP4 file held in `bytes`. */
+/**
+ * Reads the first video track of an MP4 file held in `bytes`. Refers to nothing outside its
+ * body, so `demuxMp4.toString()` is a working copy (the frames Worker is built from it).
+ */
 export function demuxMp4(bytes: Uint8Array): Mp4VideoTrack {
+  // Self-contained (helpers inside): its source text also runs in the frames Worker.
+  interface Box {
+    type: string;
+    start: number;
+    end: number;
+  }
+
+  const MAX_SAMPLES = 1_000_000;
+
+  function boxes(view: DataView, start: number, end: number): Box[] {
+    const out: Box[] = [];
+    let p = start;
+    while (p + 8 <= end) {
+      let size = view.getUint32(p);
+      const type = String.fromCharCode(view.getUint8(p + 4), view.getUint8(p + 5), view.getUint8(p + 6), view.getUint8(p + 7));
+      // 64-bit box sizes (files over 4 GB) are not for model videos: the <video> path takes those.
+      if (size === 0) size = end - p;
+      if (size < 8 || p + size > end) throw new Error(`box ${type}: unsupported size`);
+      out.push({ type, start: p + 8, end: p + size });
+      p += size;
+    }
+    return out;
+  }
+
+  function child(view: DataView, parent: Box, type: string): Box | undefined {
+    return boxes(view, parent.start, parent.end).find((b) => b.type === type);
+  }
+
+  function need(box: Box | undefined, what: string): Box {
+    if (!box) throw new Error(`no ${what} box`);
+    return box;
+  }
+
+  const hex = (n: number) => n.toString(16).padStart(2, '0');
+
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const top = boxes(view, 0, bytes.length);
   const moov = need(top.find((b) => b.type === 'moov'), 'moov');

@@ -2,12 +2,15 @@ import { openDB, type IDBPDatabase } from 'idb';
 import { LipsyncError, reason } from '../core/errors.js';
 import { FPS } from '../core/protocol.js';
 import { demuxMp4 } from '../core/mp4.js';
+import { extractFrames, framesWorkerUrl, type ExtractJob, type ExtractMessage } from './frames-worker.js';
 
 /** The model video as frames: JPEG blobs at 25 fps, frame i showing t = (i + 0.5) / 25 s. */
 export interface VideoFrames {
   width: number;
   height: number;
   frames: Blob[];
+  /** How the frames were made: read from the cache, or extracted in the Worker, on the main thread with WebCodecs, or with `<video>`. */
+  via: 'cache' | 'worker' | 'main' | 'video';
 }
 
 export interface LoadOptions {
@@ -20,6 +23,12 @@ export interface LoadOptions {
   /** IndexedDB could not be used; the frames stay in memory. */
   onCacheUnavailable(message: string): void;
   signal: AbortSignal;
+  /** The size and frame count, known before the first frame. */
+  onStart?(width: number, height: number, total: number): void;
+  /** Frame `index` can be shown (extracted frames come in index order; cached ones all at once). */
+  onFrame?(index: number, blob: Blob): void;
+  /** Where the frames Worker loads from (a same-origin URL, for a CSP without `blob:`); default inline. */
+  workerUrl?: string | null;
   /** Extraction path: WebCodecs where it can decode the video, else `<video>` (`auto`); or one forced (tests, benchmarks). */
   path?: 'auto' | 'webcodecs' | 'video';
 }
@@ -50,77 +59,78 @@ function once(target: EventTarget, ok: string, signal: AbortSignal, what: string
   });
 }
 
+/** Receives extracted frames as they come: `start` once, then `frame` per frame. */
+interface Sink {
+  start(width: number, height: number, total: number): void;
+  frame(index: number, blob: Blob): void;
+}
+
 /**
- * Extracts frames with WebCodecs: demux the MP4, decode every sample up to the last frame
- * needed, and encode the frame showing each (i + 0.5) / 25 s as JPEG. Resolves undefined where
- * WebCodecs, the container or the codec is not supported, so the caller falls back.
+ * Extracts frames with WebCodecs in a Worker (decode, draw to an OffscreenCanvas, JPEG-encode;
+ * nothing of it on the main thread), or on the main thread where no Worker starts (a CSP that
+ * forbids it). Resolves false where WebCodecs, the container or the codec is not supported, so
+ * the caller falls back to `<video>`; else says where it ran.
  */
-async function extractWithWebCodecs(bytes: Uint8Array, o: LoadOptions): Promise<VideoFrames | undefined> {
-  if (typeof VideoDecoder === 'undefined' || typeof OffscreenCanvas === 'undefined') return undefined;
-  let track;
-  try {
-    track = demuxMp4(bytes);
-  } catch {
-    return undefined;
-  }
-  const config: VideoDecoderConfig = { codec: track.codec, description: track.description, codedWidth: track.width, codedHeight: track.height };
-  if (!(await VideoDecoder.isConfigSupported(config)).supported) return undefined;
-  const { width, height, timescale, samples } = track;
-  const end = samples.reduce((m, s) => Math.max(m, s.pts + s.duration), 0) / timescale;
-  const total = Math.max(1, Math.min(o.maxFrames, Math.floor(end * FPS + 1e-6)));
-  const canvas = new OffscreenCanvas(width, height);
-  const ctx = canvas.getContext('2d')!;
-  const frames: Array<Blob | undefined> = new Array(total);
-  const encoding: Array<Promise<void>> = [];
-  let loaded = 0;
-  let failure: unknown;
-  const decoder = new VideoDecoder({
-    output: (frame) => {
-      const from = frame.timestamp / 1e6;
-      const to = from + (frame.duration ?? 1e6 / FPS) / 1e6;
-      // Every frame index whose middle time falls in this frame's interval shows this picture.
-      for (let i = Math.max(0, Math.ceil(from * FPS - 0.5)); i < total && (i + 0.5) / FPS < to; i++) {
-        if (frames[i] || (i + 0.5) / FPS < from) continue;
-        ctx.drawImage(frame, 0, 0, width, height);
-        // convertToBlob copies the canvas when called, so the next frame may be drawn at once.
-        encoding.push(
-          canvas.convertToBlob({ type: 'image/jpeg', quality: JPEG_QUALITY }).then((blob) => {
-            frames[i] = blob;
-            o.onProgress(++loaded, total);
-          }),
-        );
-      }
-      frame.close();
-    },
-    error: (e) => (failure = e),
-  });
-  try {
-    decoder.configure(config);
-    const last = (total + 1) / FPS;
-    for (const s of samples) {
-      if (o.signal.aborted || failure) break;
-      // In decode order; past the last needed frame only a key frame can be skipped safely.
-      if (s.key && s.pts / timescale > last) break;
-      decoder.decode(new EncodedVideoChunk({ type: s.key ? 'key' : 'delta', timestamp: (s.pts * 1e6) / timescale, duration: (s.duration * 1e6) / timescale, data: bytes.subarray(s.offset, s.offset + s.size) }));
-      if (decoder.decodeQueueSize > 8) await new Promise((r) => decoder.addEventListener('dequeue', r, { once: true }));
+async function extractWithWebCodecs(bytes: ArrayBuffer, o: LoadOptions, held: () => number[], sink: Sink): Promise<'worker' | 'main' | undefined> {
+  const job: ExtractJob = { bytes, maxFrames: o.maxFrames, have: held(), fps: FPS, quality: JPEG_QUALITY };
+  let result: Extract<ExtractMessage, { type: 'end' }> | undefined;
+  const receive = (m: ExtractMessage) => {
+    if (m.type === 'start') sink.start(m.width, m.height, m.total);
+    else if (m.type === 'frame') sink.frame(m.index, m.blob);
+    else result = m;
+  };
+  if (typeof Worker !== 'undefined') {
+    let worker: Worker | undefined;
+    try {
+      worker = new Worker(framesWorkerUrl(o.workerUrl));
+    } catch {
+      worker = undefined;
     }
-    await decoder.flush();
-  } catch (err) {
-    failure ??= err;
-  } finally {
-    if (decoder.state !== 'closed') decoder.close();
+    if (worker) {
+      const w = worker;
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          w.terminate();
+          o.signal.removeEventListener('abort', stop);
+          resolve();
+        };
+        o.signal.addEventListener('abort', stop);
+        w.onmessage = (e: MessageEvent<ExtractMessage>) => {
+          receive(e.data);
+          if (e.data.type === 'end') stop();
+        };
+        // A Worker that cannot load (CSP, a bad override URL) or dies: the main thread takes over
+        // from the frames already received.
+        w.onerror = (e) => {
+          e.preventDefault();
+          stop();
+        };
+        w.postMessage(job);
+      });
+      if (o.signal.aborted) throw new DOMException('aborted', 'AbortError');
+      if (result) return finish(result, 'worker');
+      // Fall through: the main thread extracts what is still missing. (`job.bytes` was not
+      // transferred, so it is still ours.)
+    }
   }
-  await Promise.all(encoding);
+  result = undefined;
+  await extractFrames(demuxMp4, { ...job, have: held() }, receive, () => o.signal.aborted);
   if (o.signal.aborted) throw new DOMException('aborted', 'AbortError');
-  if (failure || frames.some((f) => !f)) return undefined;
-  return { width, height, frames: frames as Blob[] };
+  return finish(result, 'main');
+
+  function finish(end: Extract<ExtractMessage, { type: 'end' }> | undefined, via: 'worker' | 'main') {
+    if (end?.unsupported) return undefined;
+    if (end?.error) throw new Error(end.error);
+    return via;
+  }
 }
 
 /**
  * Extracts frames with a `<video>` element from a Blob URL (so seeking never depends on the
- * server honouring HTTP Range): seek to each frame's middle, draw, encode as JPEG.
+ * server honouring HTTP Range): seek to each frame's middle, draw, encode as JPEG. On the main
+ * thread: the fallback where WebCodecs cannot decode the video.
  */
-async function extractWithVideoElement(blob: Blob, o: LoadOptions): Promise<VideoFrames> {
+async function extractWithVideoElement(blob: Blob, o: LoadOptions, held: () => number[], sink: Sink): Promise<void> {
   const url = URL.createObjectURL(blob);
   const video = document.createElement('video');
   video.muted = true;
@@ -132,10 +142,12 @@ async function extractWithVideoElement(blob: Blob, o: LoadOptions): Promise<Vide
     const { videoWidth: width, videoHeight: height, duration } = video;
     if (!width || !height || !(duration > 0)) throw new Error('no video track');
     const total = Math.max(1, Math.min(o.maxFrames, Math.floor(duration * FPS)));
+    sink.start(width, height, total);
+    const have = new Set(held());
     const canvas = new OffscreenCanvas(width, height);
     const ctx = canvas.getContext('2d')!;
-    const frames: Blob[] = [];
     for (let i = 0; i < total; i++) {
+      if (have.has(i)) continue;
       // 'seeked' can come before the new frame reaches the element's picture; where the browser
       // says when a frame is presented, wait for that too (bounded: an identical frame may not
       // count as new).
@@ -153,10 +165,8 @@ async function extractWithVideoElement(blob: Blob, o: LoadOptions): Promise<Vide
       await once(video, 'seeked', o.signal, `seek to frame ${i}`);
       await presented;
       ctx.drawImage(video, 0, 0);
-      frames.push(await canvas.convertToBlob({ type: 'image/jpeg', quality: JPEG_QUALITY }));
-      o.onProgress(i + 1, total);
+      sink.frame(i, await canvas.convertToBlob({ type: 'image/jpeg', quality: JPEG_QUALITY }));
     }
-    return { width, height, frames };
   } finally {
     video.removeAttribute('src');
     video.load();
@@ -189,11 +199,74 @@ function versionKey(url: string, headers: Headers, maxFrames: number): string {
 }
 
 /**
- * The model video's frames: from the IndexedDB cache when it holds this version of the video,
- * else downloaded and extracted (and then cached). Throws `video-load-failed`.
+ * The model video's frames, each offered (`onFrame`) as soon as it can be shown: read from the
+ * IndexedDB cache when it holds this version of the video (frame 0 first, then the rest in one
+ * read), else downloaded and extracted, each frame written to the cache as it comes — so a
+ * reload mid-extraction keeps what was done and extracts only the rest. Resolves with every
+ * frame; throws `video-load-failed`.
  */
 export async function loadVideoFrames(o: LoadOptions): Promise<VideoFrames> {
+  const frames: Blob[] = [];
+  let width = 0;
+  let height = 0;
+  let total = 0;
+  let loaded = 0;
   let db: CacheDb | undefined;
+  /** The cache's meta record matches this video: its frames are this video's. */
+  let cacheKey: string | undefined;
+  let cacheValid = false;
+  // Cache writes, one after another; frames arriving meanwhile go in the next transaction.
+  let writes = Promise.resolve();
+  let queued: Array<[number, Blob]> = [];
+  const write = (op: (db: CacheDb) => Promise<unknown>) => {
+    writes = writes.then(async () => {
+      if (!db) return;
+      try {
+        await op(db);
+      } catch (err) {
+        db.close();
+        db = undefined;
+        o.onCacheUnavailable(`cache write failed (${reason(err)})`);
+      }
+    });
+  };
+  const sink: Sink = {
+    start(w, h, t) {
+      if (total) return;
+      [width, height, total] = [w, h, t];
+      o.onStart?.(w, h, t);
+      if (db && !cacheValid && cacheKey) {
+        const meta: CacheMeta = { key: cacheKey, width: w, height: h, count: t };
+        write(async (db) => {
+          const tx = db.transaction(['meta', 'frames'], 'readwrite');
+          await Promise.all([tx.objectStore('frames').clear(), tx.objectStore('meta').put(meta, 'meta'), tx.done]);
+        });
+      }
+    },
+    frame(i, blob) {
+      if (frames[i] || i >= total) return;
+      frames[i] = blob;
+      loaded++;
+      o.onFrame?.(i, blob);
+      o.onProgress(loaded, total);
+      if (!db) return;
+      if (queued.push([i, blob]) > 1) return;
+      write(async (db) => {
+        const batch = queued;
+        queued = [];
+        const tx = db.transaction('frames', 'readwrite');
+        await Promise.all([...batch.map(([k, b]) => tx.store.put(b, k)), tx.done]);
+      });
+    },
+  };
+  const held = () => frames.flatMap((f, i) => (f ? [i] : []));
+  let via: VideoFrames['via'] = 'cache';
+  const finish = async (): Promise<VideoFrames> => {
+    await writes;
+    db?.close();
+    return { width, height, frames, via };
+  };
+
   if (o.cache === 'indexeddb') {
     try {
       db = await openCache(o.model);
@@ -201,68 +274,66 @@ export async function loadVideoFrames(o: LoadOptions): Promise<VideoFrames> {
       o.onCacheUnavailable(`IndexedDB unavailable (${reason(err)}); frames kept in memory`);
     }
   }
-  let head: Response | undefined;
-  if (db) {
-    try {
-      head = await fetch(o.url, { method: 'HEAD', signal: o.signal });
-    } catch {
-      head = undefined;
-    }
-    if (head?.ok) {
-      const key = versionKey(o.url, head.headers, o.maxFrames);
-      const meta = (await db.get('meta', 'meta')) as CacheMeta | undefined;
-      if (meta?.key === key) {
-        const tx = db.transaction('frames');
-        const frames = (await Promise.all(Array.from({ length: meta.count }, (_, i) => tx.store.get(i)))) as Array<Blob | undefined>;
-        if (frames.every((f): f is Blob => f instanceof Blob)) {
-          o.onProgress(meta.count, meta.count);
-          db.close();
-          return { width: meta.width, height: meta.height, frames };
+  try {
+    if (db) {
+      const head = await fetch(o.url, { method: 'HEAD', signal: o.signal }).catch(() => undefined);
+      if (head?.ok) {
+        cacheKey = versionKey(o.url, head.headers, o.maxFrames);
+        const meta = (await db.get('meta', 'meta')) as CacheMeta | undefined;
+        if (meta?.key === cacheKey && meta.count > 0) {
+          cacheValid = true;
+          // Frame 0 first (the avatar is on screen at once), then the rest in one read. The
+          // cached blobs are then the frames: only what is missing is extracted below.
+          const first: unknown = await db.get('frames', 0);
+          const fromCache = (i: number, blob: unknown) => {
+            if (blob instanceof Blob && Number.isInteger(i) && i >= 0) {
+              // One progress event per read, not per frame: nothing is being extracted.
+              frames[i] = blob;
+              loaded++;
+              o.onFrame?.(i, blob);
+            }
+          };
+          sink.start(meta.width, meta.height, meta.count);
+          if (first) {
+            fromCache(0, first);
+            o.onProgress(loaded, total);
+          }
+          const tx = db.transaction('frames');
+          const [keys, values] = await Promise.all([tx.store.getAllKeys(), tx.store.getAll()]);
+          keys.forEach((k, n) => k !== 0 && typeof k === 'number' && k < total && fromCache(k, values[n]));
+          if (loaded > (first ? 1 : 0)) o.onProgress(loaded, total);
+          if (loaded === total) return await finish();
         }
       }
     }
-  }
 
-  let response: Response;
-  try {
-    response = await fetch(o.url, { signal: o.signal });
-  } catch (err) {
-    db?.close();
-    if (o.signal.aborted) throw err;
-    throw failed(o.url, `cannot be fetched (${reason(err)})`);
-  }
-  if (!response.ok) {
-    db?.close();
-    throw failed(o.url, `HTTP ${response.status}`);
-  }
-  let result: VideoFrames;
-  try {
-    const blob = await response.blob();
-    const path = o.path ?? 'auto';
-    const fast = path === 'video' ? undefined : await extractWithWebCodecs(new Uint8Array(await blob.arrayBuffer()), o);
-    if (!fast && path === 'webcodecs') throw new Error('WebCodecs cannot decode it');
-    result = fast ?? (await extractWithVideoElement(blob, o));
-  } catch (err) {
-    db?.close();
-    if (o.signal.aborted) throw err;
-    throw failed(o.url, `does not decode (${reason(err)})`);
-  }
-  if (db) {
+    let response: Response;
     try {
-      const tx = db.transaction(['meta', 'frames'], 'readwrite');
-      const frames = tx.objectStore('frames');
-      await frames.clear();
-      result.frames.forEach((blob, i) => void frames.put(blob, i));
-      const meta: CacheMeta = { key: versionKey(o.url, (head?.ok ? head : response).headers, o.maxFrames), width: result.width, height: result.height, count: result.frames.length };
-      void tx.objectStore('meta').put(meta, 'meta');
-      await tx.done;
+      response = await fetch(o.url, { signal: o.signal });
     } catch (err) {
-      o.onCacheUnavailable(`cache write failed (${reason(err)})`);
-    } finally {
-      db.close();
+      if (o.signal.aborted) throw err;
+      throw failed(o.url, `cannot be fetched (${reason(err)})`);
     }
+    if (!response.ok) throw failed(o.url, `HTTP ${response.status}`);
+    cacheKey ??= versionKey(o.url, response.headers, o.maxFrames);
+    try {
+      const blob = await response.blob();
+      const path = o.path ?? 'auto';
+      const fast = path === 'video' ? undefined : await extractWithWebCodecs(await blob.arrayBuffer(), o, held, sink);
+      if (!fast && path === 'webcodecs') throw new Error('WebCodecs cannot decode it');
+      via = fast ?? 'video';
+      if (!fast) await extractWithVideoElement(blob, o, held, sink);
+      if (loaded < total) throw new Error(`${total - loaded} of ${total} frames missing`);
+    } catch (err) {
+      if (o.signal.aborted || err instanceof LipsyncError) throw err;
+      throw failed(o.url, `does not decode (${reason(err)})`);
+    }
+    return await finish();
+  } catch (err) {
+    await writes;
+    db?.close();
+    throw err;
   }
-  return result;
 }
 
 /** Deletes the cached frames of `model`. */
@@ -277,32 +348,60 @@ export async function clearVideoCache(model: string): Promise<void> {
 }
 
 /**
- * Decoded frames for a short window ahead of the one asked for, so memory stays at a few
- * frames (250 decoded 720×1280 frames would take ~900 MB). `get(i)` answers at once with what
- * is decoded and starts decoding the window. While frame i is still decoding (the index jumped,
- * e.g. after the main thread was blocked) it answers the last frame it gave, so a view shows the
- * avatar a moment longer instead of nothing.
+ * The model video's frames as bitmaps, for a short window ahead of the one asked for, so memory
+ * stays at a few frames (250 decoded 720×1280 frames would take ~900 MB; a window of 8 is
+ * ~29 MB). Frames are added as they are extracted (`add`). `get(i)` answers at once with what is
+ * decoded and starts decoding the window. While frame i is still decoding (the index jumped,
+ * e.g. after the main thread was blocked) or not yet extracted, it answers the last frame it
+ * gave or the nearest earlier one that exists, so a view shows the avatar instead of nothing.
  */
 export class FrameBank {
   readonly count: number;
-  readonly #blobs: Blob[];
+  readonly #blobs: Array<Blob | undefined>;
   readonly #decoded = new Map<number, ImageBitmap>();
   readonly #pending = new Set<number>();
   readonly #window: number;
   #closed = false;
   #last = -1;
+  #added = 0;
   /** The frame `get` answered last (always one of `#decoded`, which keeps it open). */
   #shown: ImageBitmap | undefined;
 
-  constructor(video: VideoFrames, window = 8) {
-    this.count = video.frames.length;
-    this.#blobs = video.frames;
+  constructor(count: number, frames: Blob[] = [], window = 8) {
+    this.count = count;
+    this.#blobs = frames.slice(0, count);
+    this.#added = this.#blobs.filter(Boolean).length;
     this.#window = window;
+  }
+
+  /** Frames available so far. */
+  get added(): number {
+    return this.#added;
+  }
+
+  /** Frame `index` can now be shown. */
+  add(index: number, blob: Blob): void {
+    if (index < 0 || index >= this.count || this.#blobs[index]) return;
+    this.#blobs[index] = blob;
+    this.#added++;
+    // A stand-in may be shown for it: the next get() looks again.
+    this.#last = -1;
+  }
+
+  /** The nearest frame at or before `i` (cyclically) that exists, or -1. */
+  #available(i: number): number {
+    for (let k = 0; k < this.count; k++) {
+      const j = (i - k + this.count) % this.count;
+      if (this.#blobs[j]) return j;
+    }
+    return -1;
   }
 
   /** The decoded frame `index % count` if ready, else the last one answered; decodes it and the next few. */
   get(index: number): ImageBitmap | undefined {
-    const i = ((index % this.count) + this.count) % this.count;
+    if (!this.count) return undefined;
+    const i = this.#available(((index % this.count) + this.count) % this.count);
+    if (i < 0) return undefined;
     const bitmap = this.#decoded.get(i);
     // Asked every animation frame by every view: the window moves only when the index or the
     // frame answered does.
@@ -324,9 +423,10 @@ export class FrameBank {
   }
 
   #decode(i: number): void {
-    if (this.#decoded.has(i) || this.#pending.has(i) || this.#closed) return;
+    const blob = this.#blobs[i];
+    if (!blob || this.#decoded.has(i) || this.#pending.has(i) || this.#closed) return;
     this.#pending.add(i);
-    createImageBitmap(this.#blobs[i]!).then(
+    createImageBitmap(blob).then(
       (bitmap) => {
         this.#pending.delete(i);
         if (this.#closed) bitmap.close();

@@ -170,10 +170,18 @@ describe('<lipsync-session> model video events', function () {
     }
   }
 
-  it('fires lipsync-progress {loaded, total} for every extracted frame, up to the total', async () => {
+  async function allLoaded(seen: Array<{ type: string; detail: any }>) {
+    const end = performance.now() + 20_000;
+    while (seen.filter((e) => e.type === 'lipsync-progress').at(-1)?.detail.loaded !== 50 && performance.now() < end) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  it('fires lipsync-progress {loaded, total} for every extracted frame, up to the total; ready from the first frame', async () => {
     const { el, seen } = withView({ cache: 'none' });
     await until(el, ['ready', 'error']);
     expect(el.state).to.equal('ready');
+    // Ready (the avatar can be shown and started) with the first frame, not the last.
+    expect(seen.filter((e) => e.type === 'lipsync-progress').length, 'frames extracted when ready').to.be.below(50);
+    await allLoaded(seen);
     const progress = seen.filter((e) => e.type === 'lipsync-progress');
     expect(progress.map((e) => e.detail)).to.deep.equal(Array.from({ length: 50 }, (_, i) => ({ loaded: i + 1, total: 50 })));
     expect(progress.every((e) => e.bubbles && e.composed)).to.equal(true);
@@ -234,6 +242,7 @@ describe('<lipsync-session> model video events', function () {
       expect(errors).to.have.length(1);
       expect(errors[0]!.detail).to.include({ code: 'cache-unavailable', recoverable: true });
       expect(errors[0]!.detail.message).to.contain('IndexedDB');
+      await allLoaded(seen);
       expect(seen.filter((e) => e.type === 'lipsync-progress').at(-1)!.detail).to.deep.equal({ loaded: 50, total: 50 });
     } finally {
       await deleteDB(`lipsync-elements:${model}`);

@@ -38,6 +38,7 @@ describe('model video frames', function () {
       const o = options({ cache: 'none', path });
       const video = await loadVideoFrames(o);
       expect([video.width, video.height]).to.deep.equal([320, 240]);
+      expect(video.via, 'WebCodecs runs in the Worker').to.equal(path === 'webcodecs' ? 'worker' : 'video');
       expect(video.frames).to.have.length(50);
       expect(video.frames.every((f) => f.type === 'image/jpeg')).to.equal(true);
       const numbers = await Promise.all(video.frames.map(frameNumber));
@@ -90,8 +91,10 @@ describe('model video frames', function () {
     const cached = await loadVideoFrames(again);
     const warm = performance.now() - t;
     expect(cached.frames).to.have.length(50);
+    expect(cached.via).to.equal('cache');
     expect(await frameNumber(cached.frames[37]!)).to.equal(37);
-    expect(again.progress, 'no per-frame extraction').to.deep.equal([[50, 50]]);
+    // Frame 0 first (the avatar at once), then the rest in one read: no per-frame extraction.
+    expect(again.progress, 'no per-frame extraction').to.deep.equal([[1, 50], [50, 50]]);
     expect(warm, `cold ${cold.toFixed(0)} ms, cached ${warm.toFixed(0)} ms`).to.be.below(cold / 3);
     console.log(`numbered.mp4 (50 frames, 320×240): extraction ${cold.toFixed(0)} ms, cached load ${warm.toFixed(0)} ms`);
 
@@ -99,6 +102,71 @@ describe('model video frames', function () {
     const third = options({ model: o.model });
     await loadVideoFrames(third);
     expect(third.progress, 'extracted again after clearing').to.have.length(50);
+  });
+
+  it('offers each frame as soon as it is extracted, in order, long before the last one', async () => {
+    const o = options({ url: '/demo/models/demo/video.mp4', cache: 'none' });
+    const seen: Array<[string, number]> = [];
+    const t0 = performance.now();
+    let firstAt = 0;
+    const video = await loadVideoFrames({
+      ...o,
+      onStart: (w, h, total) => seen.push([`start ${w}x${h}`, total]),
+      onFrame: (i, blob) => {
+        if (i === 0) firstAt = performance.now() - t0;
+        expect(blob.type).to.equal('image/jpeg');
+        seen.push(['frame', i]);
+      },
+    });
+    const all = performance.now() - t0;
+    expect(seen[0]).to.deep.equal(['start 720x1280', 250]);
+    expect(seen.slice(1).map(([, i]) => i).join(',')).to.equal(Array.from({ length: 250 }, (_, i) => i).join(','));
+    expect(video.frames).to.have.length(250);
+    console.log(`demo video: frame 0 offered after ${firstAt.toFixed(0)} ms, all 250 after ${all.toFixed(0)} ms (${((250 / all) * 1000).toFixed(0)} frames/s)`);
+    expect(firstAt, 'frame 0 long before the end').to.be.below(all / 4);
+    expect(250 / (all / 1000), 'extraction outruns playback (25 frames/s)').to.be.above(25);
+  });
+
+  it('extracts on the main thread when the Worker cannot start (a bad worker URL, as a CSP block would)', async () => {
+    const o = options({ cache: 'none', path: 'webcodecs', workerUrl: '/test/fixtures/no-such-worker.js' });
+    const video = await loadVideoFrames(o);
+    expect(video.via).to.equal('main');
+    expect(video.frames).to.have.length(50);
+    expect(await frameNumber(video.frames[42]!)).to.equal(42);
+  });
+
+  it('resumes an extraction interrupted by a reload: frames cached so far come from the cache, only the rest is extracted', async () => {
+    const o = options();
+    const abort = new AbortController();
+    let extracted = 0;
+    try {
+      await loadVideoFrames({
+        ...o,
+        signal: abort.signal,
+        onFrame: () => {
+          if (++extracted === 20) abort.abort();
+        },
+      });
+      expect.fail('not aborted');
+    } catch (err) {
+      expect((err as Error).name).to.equal('AbortError');
+    }
+    // What was written before the abort is in the cache.
+    const db = await openDB(`lipsync-elements:${o.model}`, 1);
+    const cachedCount = await db.count('frames');
+    db.close();
+    expect(cachedCount, 'frames written as they came').to.be.within(20, 50);
+    const again = options({ model: o.model });
+    const order: number[] = [];
+    const video = await loadVideoFrames({ ...again, onFrame: (i) => order.push(i) });
+    expect(video.frames).to.have.length(50);
+    expect(video.via).to.equal('worker');
+    expect(order[0], 'frame 0 first').to.equal(0);
+    expect(order.slice(0, cachedCount).sort((a, b) => a - b)).to.deep.equal(Array.from({ length: cachedCount }, (_, i) => i));
+    // One progress report per cache read, then one per extracted frame.
+    expect(again.progress.length).to.equal(2 + 50 - cachedCount);
+    expect(await frameNumber(video.frames[cachedCount]!)).to.equal(cachedCount);
+    expect(await frameNumber(video.frames[49]!)).to.equal(49);
   });
 
   it('reports cache-unavailable and still returns the frames when IndexedDB refuses', async () => {
@@ -127,7 +195,7 @@ describe('model video frames', function () {
 
   it('keeps only a short window of frames decoded, and the last frame answered while the next decodes', async () => {
     const video = await loadVideoFrames(options({ cache: 'none' }));
-    const bank = new FrameBank(video, 4);
+    const bank = new FrameBank(video.frames.length, video.frames, 4);
     expect(bank.get(0)).to.equal(undefined); // decoding starts now
     await new Promise((r) => setTimeout(r, 200));
     const first = bank.get(0)!;
@@ -143,6 +211,32 @@ describe('model video frames', function () {
     expect(first.width).to.equal(0);
     expect(twenty.width).to.be.above(0);
     expect(bank.get(70)).to.equal(twenty); // index wraps modulo the frame count
+    bank.close();
+  });
+
+  it('stands in the nearest earlier frame for one not yet extracted', async () => {
+    const video = await loadVideoFrames(options({ cache: 'none' }));
+    const bank = new FrameBank(50);
+    expect(bank.get(0), 'nothing yet').to.equal(undefined);
+    bank.add(0, video.frames[0]!);
+    bank.add(1, video.frames[1]!);
+    bank.get(10);
+    await new Promise((r) => setTimeout(r, 200));
+    const standIn = bank.get(10)!;
+    expect(standIn).to.be.instanceOf(ImageBitmap);
+    const ctx = new OffscreenCanvas(320, 240).getContext('2d')!;
+    const shows = (bm: ImageBitmap) => {
+      ctx.drawImage(bm, 0, 0);
+      let n = 0;
+      for (let bit = 0; bit < 8; bit++) if (ctx.getImageData(25 + bit * 38, 40, 1, 1).data[0]! > 128) n |= 1 << bit;
+      return n;
+    };
+    expect(shows(standIn), 'frame 1 stands in for frame 10').to.equal(1);
+    bank.add(10, video.frames[10]!);
+    bank.get(10);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(shows(bank.get(10)!)).to.equal(10);
+    expect(bank.added).to.equal(3);
     bank.close();
   });
 });

@@ -77,7 +77,8 @@ export class LipsyncCanvasElement extends LitElement {
     if (!session || !canvas || !ctx) return;
     const snapshot = session.getState();
     const frame = session.frameAt(now);
-    const loading = snapshot.videoTotal > 0 && snapshot.videoLoaded < snapshot.videoTotal;
+    // A progress bar only while there is no avatar to show: never over a running one.
+    const loading = !frame.base && snapshot.videoTotal > 0 && snapshot.videoLoaded < snapshot.videoTotal;
     const progress = loading ? snapshot.videoLoaded : -1;
     // The session's `debug` puts the overlay on its composite views.
     const debug = this.debug || (snapshot.config.debug && this.view === 'composite');

@@ -85,6 +85,13 @@ export class LipsyncSessionElement extends LitElement {
    */
   static workletUrl: string | null = null;
 
+  /**
+   * Same-origin URL of `lipsync-frames-worker.js` (shipped in `dist/`), the Worker that extracts
+   * the model video's frames, for pages whose CSP forbids `blob:` workers. By default it loads
+   * inline; where no Worker can start, frames are extracted on the main thread.
+   */
+  static framesWorkerUrl: string | null = null;
+
   /** A MediaStream to capture from with `input="stream"`. */
   srcObject: MediaStream | null = null;
   /** An AudioContext the page already unlocked (e.g. on iOS); used instead of the session's own. */
@@ -265,19 +272,31 @@ export class LipsyncSessionElement extends LitElement {
         emit(this, 'lipsync-progress', { loaded, total });
       },
       onCacheUnavailable: (message) => this.#errors.report('cache-unavailable', message, true),
-    }).then(
-      (video) => {
+      workerUrl: LipsyncSessionElement.framesWorkerUrl,
+      // The avatar is usable from its first frame: views hold the nearest extracted frame for
+      // one not yet extracted (extraction runs ahead of playback).
+      onStart: (width, height, total) => {
         if (abort.signal.aborted) return;
         this.#bank?.close();
-        this.#bank = new FrameBank(video);
-        this.#bank.get(0);
-        this.#store.update({ videoWidth: video.width, videoHeight: video.height });
-        if (this.state === 'loading' && !this.#engine) this.#store.update({ state: 'ready' });
+        this.#bank = new FrameBank(total);
+        this.#store.update({ videoWidth: width, videoHeight: height });
       },
+      onFrame: (index, blob) => {
+        if (abort.signal.aborted || !this.#bank) return;
+        this.#bank.add(index, blob);
+        if (this.#bank.added === 1) {
+          this.#bank.get(0);
+          if (this.state === 'loading' && !this.#engine) this.#store.update({ state: 'ready' });
+        }
+      },
+    }).then(
+      () => {},
       (err: unknown) => {
         if (abort.signal.aborted) return;
         this.#videoFailed = true;
-        if (this.state === 'loading' && !this.#engine) this.#store.update({ state: 'error' });
+        this.#bank?.close();
+        this.#bank = undefined;
+        if ((this.state === 'loading' || this.state === 'ready') && !this.#engine) this.#store.update({ state: 'error' });
         if (err instanceof LipsyncError) this.#errors.report(err.code, err.message, err.recoverable);
         else this.#errors.report('video-load-failed', `model video ${url}: ${String(err)}`, false);
       },

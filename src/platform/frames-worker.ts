@@ -1,0 +1,151 @@
+import { demuxMp4 } from '../core/mp4.js';
+
+/** What the frames extraction is asked to do. */
+export interface ExtractJob {
+  bytes: ArrayBuffer;
+  /** At most this many frames (from the start). */
+  maxFrames: number;
+  /** Frame indices already held (a cache filled by an earlier, interrupted visit): not encoded again. */
+  have: number[];
+  fps: number;
+  quality: number;
+}
+
+/** What it reports, in this order: `start` once, `frame` per frame (in index order), `end` once. */
+export type ExtractMessage =
+  | { type: 'start'; width: number; height: number; total: number }
+  | { type: 'frame'; index: number; blob: Blob }
+  /** `unsupported`: WebCodecs, the container or the codec is not usable here (the caller falls back). */
+  | { type: 'end'; error?: string; unsupported?: boolean };
+
+/**
+ * Decodes the MP4 with WebCodecs and encodes the frame showing each (i + 0.5) / fps s as JPEG,
+ * reporting each as soon as it is encoded. Runs in the frames Worker and, where no Worker can
+ * be started, on the main thread: it refers only to its parameters and the globals a Worker
+ * has, so its source text is the Worker's code.
+ */
+export async function extractFrames(demux: typeof demuxMp4, job: ExtractJob, post: (m: ExtractMessage) => void, aborted: () => boolean): Promise<void> {
+  if (typeof VideoDecoder === 'undefined' || typeof OffscreenCanvas === 'undefined') return post({ type: 'end', unsupported: true, error: 'no WebCodecs' });
+  const bytes = new Uint8Array(job.bytes);
+  let track;
+  try {
+    track = demux(bytes);
+  } catch (err) {
+    return post({ type: 'end', unsupported: true, error: String(err) });
+  }
+  const config: VideoDecoderConfig = { codec: track.codec, description: track.description, codedWidth: track.width, codedHeight: track.height };
+  if (!(await VideoDecoder.isConfigSupported(config)).supported) return post({ type: 'end', unsupported: true, error: `${track.codec} not decodable` });
+  const { width, height, timescale, samples } = track;
+  const fps = job.fps;
+  const end = samples.reduce((m, s) => Math.max(m, s.pts + s.duration), 0) / timescale;
+  const total = Math.max(1, Math.min(job.maxFrames, Math.floor(end * fps + 1e-6)));
+  post({ type: 'start', width, height, total });
+  const have = new Set(job.have);
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext('2d')!;
+  // Encoded frames are reported in index order: one finished early waits for those before it.
+  const ready = new Map<number, Blob>();
+  let next = 0;
+  const flushReady = () => {
+    for (; next < total; next++) {
+      if (have.has(next)) continue;
+      const blob = ready.get(next);
+      if (!blob) break;
+      ready.delete(next);
+      post({ type: 'frame', index: next, blob });
+    }
+  };
+  let encoding = 0;
+  let failure: unknown;
+  const waiters: Array<() => void> = [];
+  const wake = () => waiters.splice(0).forEach((w) => w());
+  const decoder = new VideoDecoder({
+    output: (frame) => {
+      const from = frame.timestamp / 1e6;
+      const to = from + (frame.duration ?? 1e6 / fps) / 1e6;
+      // Every frame index whose middle time falls in this frame's interval shows this picture.
+      for (let i = Math.max(0, Math.ceil(from * fps - 0.5)); i < total && (i + 0.5) / fps < to; i++) {
+        if (have.has(i) || ready.has(i) || (i + 0.5) / fps < from) continue;
+        ctx.drawImage(frame, 0, 0, width, height);
+        encoding++;
+        // convertToBlob copies the canvas when called, so the next frame may be drawn at once.
+        canvas.convertToBlob({ type: 'image/jpeg', quality: job.quality }).then(
+          (blob) => {
+            ready.set(i, blob);
+            flushReady();
+          },
+          (err: unknown) => (failure ??= err),
+        ).finally(() => {
+          encoding--;
+          wake();
+        });
+      }
+      frame.close();
+      wake();
+    },
+    error: (e) => {
+      failure ??= e;
+      wake();
+    },
+  });
+  decoder.addEventListener('dequeue', wake);
+  // Waits for the decoder or an encoder to make progress (bounded: a stalled codec is a failure).
+  const progress = () =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        failure ??= new Error('decoder stalled');
+        resolve();
+      }, 15_000);
+      waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  try {
+    decoder.configure(config);
+    const last = (total + 1) / fps;
+    for (const s of samples) {
+      if (aborted() || failure) break;
+      // In decode order; past the last needed frame only a key frame can be skipped safely.
+      if (s.key && s.pts / timescale > last) break;
+      decoder.decode(new EncodedVideoChunk({ type: s.key ? 'key' : 'delta', timestamp: (s.pts * 1e6) / timescale, duration: (s.duration * 1e6) / timescale, data: bytes.subarray(s.offset, s.offset + s.size) }));
+      // Bounded work in flight: a few samples queued and a few canvas copies being encoded
+      // (each copy is width × height × 4 bytes).
+      while (!failure && (decoder.decodeQueueSize > 4 || encoding > 3)) await progress();
+    }
+    if (!failure && !aborted()) await decoder.flush();
+  } catch (err) {
+    failure ??= err;
+  } finally {
+    if (decoder.state !== 'closed') decoder.close();
+  }
+  while (encoding > 0 && !aborted()) await progress();
+  flushReady();
+  if (aborted()) return post({ type: 'end', error: 'aborted' });
+  if (failure) return post({ type: 'end', error: String(failure) });
+  if (next < total) return post({ type: 'end', error: `only ${next} of ${total} frames decoded` });
+  post({ type: 'end' });
+}
+
+/** The Worker: one job per Worker, then it closes. */
+function workerMain(extract: typeof extractFrames, demux: typeof demuxMp4): void {
+  const scope = globalThis as unknown as { onmessage: ((e: MessageEvent<ExtractJob>) => void) | null; postMessage(m: ExtractMessage): void; close(): void };
+  scope.onmessage = (e) => {
+    scope.onmessage = null;
+    void extract(demux, e.data, (m) => scope.postMessage(m), () => false).finally(() => scope.close());
+  };
+}
+
+/** The frames Worker's source: the demuxer, the extraction and the message loop, nothing else. */
+export function framesWorkerSource(): string {
+  return `(${workerMain.toString()})((${extractFrames.toString()}), (${demuxMp4.toString()}));`;
+}
+
+let blobUrl: string | undefined;
+
+/** Where to load the frames Worker from: `override` (a same-origin URL) or a Blob URL of the inline source. */
+export function framesWorkerUrl(override?: string | null): string {
+  if (override) return override;
+  blobUrl ??= URL.createObjectURL(new Blob([framesWorkerSource()], { type: 'text/javascript' }));
+  return blobUrl;
+}
