@@ -15,6 +15,8 @@ export interface ExtractJob {
 export type ExtractMessage =
   | { type: 'start'; width: number; height: number; total: number }
   | { type: 'frame'; index: number; blob: Blob }
+  /** The first frame extracted, as a bitmap, before its JPEG is ready (the avatar at once). */
+  | { type: 'preview'; index: number; bitmap: ImageBitmap }
   /** `unsupported`: WebCodecs, the container or the codec is not usable here (the caller falls back). */
   | { type: 'end'; error?: string; unsupported?: boolean };
 
@@ -24,7 +26,7 @@ export type ExtractMessage =
  * be started, on the main thread: it refers only to its parameters and the globals a Worker
  * has, so its source text is the Worker's code.
  */
-export async function extractFrames(demux: typeof demuxMp4, job: ExtractJob, post: (m: ExtractMessage) => void, aborted: () => boolean): Promise<void> {
+export async function extractFrames(demux: typeof demuxMp4, job: ExtractJob, post: (m: ExtractMessage, transfer?: Transferable[]) => void, aborted: () => boolean): Promise<void> {
   if (typeof VideoDecoder === 'undefined' || typeof OffscreenCanvas === 'undefined') return post({ type: 'end', unsupported: true, error: 'no WebCodecs' });
   const bytes = new Uint8Array(job.bytes);
   let track;
@@ -56,6 +58,7 @@ export async function extractFrames(demux: typeof demuxMp4, job: ExtractJob, pos
     }
   };
   let encoding = 0;
+  let previewed = false;
   let failure: unknown;
   const waiters: Array<() => void> = [];
   const wake = () => waiters.splice(0).forEach((w) => w());
@@ -79,6 +82,13 @@ export async function extractFrames(demux: typeof demuxMp4, job: ExtractJob, pos
           encoding--;
           wake();
         });
+        if (!previewed) {
+          previewed = true;
+          // JPEG encoding takes tens of ms: the first frame also goes out as a bitmap at once
+          // (the canvas's pixels, already converted from YUV; the canvas is blank after).
+          const bitmap = canvas.transferToImageBitmap();
+          post({ type: 'preview', index: i, bitmap }, [bitmap]);
+        }
       }
       frame.close();
       wake();
@@ -129,10 +139,10 @@ export async function extractFrames(demux: typeof demuxMp4, job: ExtractJob, pos
 
 /** The Worker: one job per Worker, then it closes. */
 function workerMain(extract: typeof extractFrames, demux: typeof demuxMp4): void {
-  const scope = globalThis as unknown as { onmessage: ((e: MessageEvent<ExtractJob>) => void) | null; postMessage(m: ExtractMessage): void; close(): void };
+  const scope = globalThis as unknown as { onmessage: ((e: MessageEvent<ExtractJob>) => void) | null; postMessage(m: ExtractMessage, transfer?: Transferable[]): void; close(): void };
   scope.onmessage = (e) => {
     scope.onmessage = null;
-    void extract(demux, e.data, (m) => scope.postMessage(m), () => false).finally(() => scope.close());
+    void extract(demux, e.data, (m, transfer) => scope.postMessage(m, transfer ?? []), () => false).finally(() => scope.close());
   };
 }
 

@@ -25,7 +25,12 @@ export interface LoadOptions {
   signal: AbortSignal;
   /** The size and frame count, known before the first frame. */
   onStart?(width: number, height: number, total: number): void;
-  /** Frame `index` can be shown (extracted frames come in index order; cached ones all at once). */
+  /**
+   * The first frame extracted, decoded, before its JPEG is ready; the callee owns (closes) it.
+   * Without a callee it is closed at once.
+   */
+  onPreview?(index: number, bitmap: ImageBitmap): void;
+  /** Frame `index` can be shown (extracted frames come in index order; cached ones first to last). */
   onFrame?(index: number, blob: Blob): void;
   /** Where the frames Worker loads from (a same-origin URL, for a CSP without `blob:`); default inline. */
   workerUrl?: string | null;
@@ -34,6 +39,8 @@ export interface LoadOptions {
 }
 
 const JPEG_QUALITY = 0.8;
+/** Cached frames read per IndexedDB read after frame 0. */
+const CACHE_READ_BATCH = 25;
 const STEP_TIMEOUT_MS = 15_000;
 
 function failed(url: string, why: string): LipsyncError {
@@ -59,9 +66,35 @@ function once(target: EventTarget, ok: string, signal: AbortSignal, what: string
   });
 }
 
+/** The frames Worker, started early (it loads while the video downloads), and whether it failed to load meanwhile. */
+interface WorkerHandle {
+  worker: Worker;
+  failed: boolean;
+}
+
+function startWorker(o: LoadOptions): WorkerHandle | undefined {
+  try {
+    if (typeof Worker === 'undefined') return undefined;
+    const handle = { worker: new Worker(framesWorkerUrl(o.workerUrl)), failed: false };
+    // A Worker that cannot load (a CSP without blob:, a bad override URL) says so here, maybe
+    // before the job is posted.
+    handle.worker.addEventListener('error', (e) => {
+      e.preventDefault();
+      handle.failed = true;
+    });
+    return handle;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Without a word from the Worker for this long, it is given up and the main thread takes over. */
+const WORKER_SILENCE_MS = 15_000;
+
 /** Receives extracted frames as they come: `start` once, then `frame` per frame. */
 interface Sink {
   start(width: number, height: number, total: number): void;
+  preview(index: number, bitmap: ImageBitmap): void;
   frame(index: number, blob: Blob): void;
 }
 
@@ -71,47 +104,44 @@ interface Sink {
  * forbids it). Resolves false where WebCodecs, the container or the codec is not supported, so
  * the caller falls back to `<video>`; else says where it ran.
  */
-async function extractWithWebCodecs(bytes: ArrayBuffer, o: LoadOptions, held: () => number[], sink: Sink): Promise<'worker' | 'main' | undefined> {
+async function extractWithWebCodecs(bytes: ArrayBuffer, o: LoadOptions, held: () => number[], sink: Sink, worker: WorkerHandle | undefined): Promise<'worker' | 'main' | undefined> {
   const job: ExtractJob = { bytes, maxFrames: o.maxFrames, have: held(), fps: FPS, quality: JPEG_QUALITY };
   let result: Extract<ExtractMessage, { type: 'end' }> | undefined;
   const receive = (m: ExtractMessage) => {
     if (m.type === 'start') sink.start(m.width, m.height, m.total);
     else if (m.type === 'frame') sink.frame(m.index, m.blob);
+    else if (m.type === 'preview') sink.preview(m.index, m.bitmap);
     else result = m;
   };
-  if (typeof Worker !== 'undefined') {
-    let worker: Worker | undefined;
-    try {
-      worker = new Worker(framesWorkerUrl(o.workerUrl));
-    } catch {
-      worker = undefined;
-    }
-    if (worker) {
-      const w = worker;
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          w.terminate();
-          o.signal.removeEventListener('abort', stop);
-          resolve();
-        };
-        o.signal.addEventListener('abort', stop);
-        w.onmessage = (e: MessageEvent<ExtractMessage>) => {
-          receive(e.data);
-          if (e.data.type === 'end') stop();
-        };
-        // A Worker that cannot load (CSP, a bad override URL) or dies: the main thread takes over
-        // from the frames already received.
-        w.onerror = (e) => {
-          e.preventDefault();
-          stop();
-        };
-        w.postMessage(job);
-      });
-      if (o.signal.aborted) throw new DOMException('aborted', 'AbortError');
-      if (result) return finish(result, 'worker');
-      // Fall through: the main thread extracts what is still missing. (`job.bytes` was not
-      // transferred, so it is still ours.)
-    }
+  if (worker && !worker.failed) {
+    const w = worker.worker;
+    await new Promise<void>((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const stop = () => {
+        clearTimeout(timer);
+        w.terminate();
+        o.signal.removeEventListener('abort', stop);
+        resolve();
+      };
+      const watch = () => {
+        clearTimeout(timer);
+        timer = setTimeout(stop, WORKER_SILENCE_MS);
+      };
+      o.signal.addEventListener('abort', stop);
+      w.onmessage = (e: MessageEvent<ExtractMessage>) => {
+        watch();
+        receive(e.data);
+        if (e.data.type === 'end') stop();
+      };
+      // It failed to load or died: the main thread takes over from the frames received.
+      w.onerror = stop;
+      watch();
+      w.postMessage(job);
+    });
+    if (o.signal.aborted) throw new DOMException('aborted', 'AbortError');
+    if (result) return finish(result, 'worker');
+    // Fall through: the main thread extracts what is still missing (`job.bytes` was not
+    // transferred, so it is still ours).
   }
   result = undefined;
   await extractFrames(demuxMp4, { ...job, have: held() }, receive, () => o.signal.aborted);
@@ -243,6 +273,10 @@ export async function loadVideoFrames(o: LoadOptions): Promise<VideoFrames> {
         });
       }
     },
+    preview(i, bitmap) {
+      if (o.onPreview && !frames[i] && i < total) o.onPreview(i, bitmap);
+      else bitmap.close();
+    },
     frame(i, blob) {
       if (frames[i] || i >= total) return;
       frames[i] = blob;
@@ -267,6 +301,9 @@ export async function loadVideoFrames(o: LoadOptions): Promise<VideoFrames> {
     return { width, height, frames, via };
   };
 
+  let worker: WorkerHandle | undefined;
+  // The cache's version check (HEAD) runs while IndexedDB opens.
+  const head = o.cache === 'indexeddb' ? fetch(o.url, { method: 'HEAD', signal: o.signal }).catch(() => undefined) : undefined;
   if (o.cache === 'indexeddb') {
     try {
       db = await openCache(o.model);
@@ -275,12 +312,12 @@ export async function loadVideoFrames(o: LoadOptions): Promise<VideoFrames> {
     }
   }
   try {
-    if (db) {
-      const head = await fetch(o.url, { method: 'HEAD', signal: o.signal }).catch(() => undefined);
-      if (head?.ok) {
-        cacheKey = versionKey(o.url, head.headers, o.maxFrames);
-        const meta = (await db.get('meta', 'meta')) as CacheMeta | undefined;
-        if (meta?.key === cacheKey && meta.count > 0) {
+    const meta = db && ((await db.get('meta', 'meta')) as CacheMeta | undefined);
+    if (db && meta) {
+      const h = await head;
+      if (h?.ok) {
+        cacheKey = versionKey(o.url, h.headers, o.maxFrames);
+        if (meta.key === cacheKey && meta.count > 0) {
           cacheValid = true;
           // Frame 0 first (the avatar is on screen at once), then the rest in one read. The
           // cached blobs are then the frames: only what is missing is extracted below.
@@ -298,15 +335,22 @@ export async function loadVideoFrames(o: LoadOptions): Promise<VideoFrames> {
             fromCache(0, first);
             o.onProgress(loaded, total);
           }
-          const tx = db.transaction('frames');
-          const [keys, values] = await Promise.all([tx.store.getAllKeys(), tx.store.getAll()]);
-          keys.forEach((k, n) => k !== 0 && typeof k === 'number' && k < total && fromCache(k, values[n]));
+          // The rest in index order, a few at a time (one big read would hold up the main thread
+          // while frame 0 is decoded and drawn).
+          for (let from = 1; from < total; from += CACHE_READ_BATCH) {
+            const range = IDBKeyRange.bound(from, Math.min(total, from + CACHE_READ_BATCH) - 1);
+            const tx = db.transaction('frames');
+            const [keys, values] = await Promise.all([tx.store.getAllKeys(range), tx.store.getAll(range)]);
+            keys.forEach((k, n) => typeof k === 'number' && fromCache(k, values[n]));
+          }
           if (loaded > (first ? 1 : 0)) o.onProgress(loaded, total);
           if (loaded === total) return await finish();
         }
       }
     }
 
+    const path = o.path ?? 'auto';
+    if (path !== 'video') worker = startWorker(o);
     let response: Response;
     try {
       response = await fetch(o.url, { signal: o.signal });
@@ -318,8 +362,7 @@ export async function loadVideoFrames(o: LoadOptions): Promise<VideoFrames> {
     cacheKey ??= versionKey(o.url, response.headers, o.maxFrames);
     try {
       const blob = await response.blob();
-      const path = o.path ?? 'auto';
-      const fast = path === 'video' ? undefined : await extractWithWebCodecs(await blob.arrayBuffer(), o, held, sink);
+      const fast = path === 'video' ? undefined : await extractWithWebCodecs(await blob.arrayBuffer(), o, held, sink, worker);
       if (!fast && path === 'webcodecs') throw new Error('WebCodecs cannot decode it');
       via = fast ?? 'video';
       if (!fast) await extractWithVideoElement(blob, o, held, sink);
@@ -333,6 +376,8 @@ export async function loadVideoFrames(o: LoadOptions): Promise<VideoFrames> {
     await writes;
     db?.close();
     throw err;
+  } finally {
+    worker?.worker.terminate();
   }
 }
 
@@ -388,11 +433,18 @@ export class FrameBank {
     this.#last = -1;
   }
 
+  /** Frame `index` as a bitmap already decoded (the extraction's preview of its first frame); the bank owns it now. */
+  preview(index: number, bitmap: ImageBitmap): void {
+    if (this.#closed || index < 0 || index >= this.count || this.#decoded.has(index)) return bitmap.close();
+    this.#decoded.set(index, bitmap);
+    this.#last = -1;
+  }
+
   /** The nearest frame at or before `i` (cyclically) that exists, or -1. */
   #available(i: number): number {
     for (let k = 0; k < this.count; k++) {
       const j = (i - k + this.count) % this.count;
-      if (this.#blobs[j]) return j;
+      if (this.#blobs[j] || this.#decoded.has(j)) return j;
     }
     return -1;
   }
@@ -417,7 +469,10 @@ export class FrameBank {
           this.#decoded.delete(j);
         }
       }
-      for (const j of keep) this.#decode(j);
+      // The frame asked for first, the rest of the window once it is in (decodes run in parallel
+      // and would slow it down).
+      if (bitmap) for (const j of keep) this.#decode(j);
+      else this.#decode(i);
     }
     return this.#shown;
   }

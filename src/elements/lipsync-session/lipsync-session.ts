@@ -281,13 +281,15 @@ export class LipsyncSessionElement extends LitElement {
         this.#bank = new FrameBank(total);
         this.#store.update({ videoWidth: width, videoHeight: height });
       },
+      onPreview: (index, bitmap) => {
+        if (abort.signal.aborted || !this.#bank) return bitmap.close();
+        this.#bank.preview(index, bitmap);
+        this.#firstFrame();
+      },
       onFrame: (index, blob) => {
         if (abort.signal.aborted || !this.#bank) return;
         this.#bank.add(index, blob);
-        if (this.#bank.added === 1) {
-          this.#bank.get(0);
-          if (this.state === 'loading' && !this.#engine) this.#store.update({ state: 'ready' });
-        }
+        this.#firstFrame();
       },
     }).then(
       () => {},
@@ -301,6 +303,12 @@ export class LipsyncSessionElement extends LitElement {
         else this.#errors.report('video-load-failed', `model video ${url}: ${String(err)}`, false);
       },
     );
+  }
+
+  /** A frame of the model video can be shown: the session is ready (if it was loading). */
+  #firstFrame(): void {
+    this.#bank?.get(0);
+    if (this.state === 'loading' && !this.#engine) this.#store.update({ state: 'ready' });
   }
 
   #frameAt(now: number): FrameView {
