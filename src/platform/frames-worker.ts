@@ -9,6 +9,8 @@ export interface ExtractJob {
   have: number[];
   fps: number;
   quality: number;
+  /** At most this many frames per second are extracted (0: as fast as it goes). */
+  maxFps: number;
 }
 
 /** What it reports, in this order: `start` once, `frame` per frame (in index order), `end` once. */
@@ -43,6 +45,7 @@ export async function extractFrames(demux: typeof demuxMp4, job: ExtractJob, pos
   const total = Math.max(1, Math.min(job.maxFrames, Math.floor(end * fps + 1e-6)));
   post({ type: 'start', width, height, total });
   const have = new Set(job.have);
+  const began = performance.now();
   const canvas = new OffscreenCanvas(width, height);
   const ctx = canvas.getContext('2d')!;
   // Encoded frames are reported in index order: one finished early waits for those before it.
@@ -54,10 +57,12 @@ export async function extractFrames(demux: typeof demuxMp4, job: ExtractJob, pos
       const blob = ready.get(next);
       if (!blob) break;
       ready.delete(next);
+      posted++;
       post({ type: 'frame', index: next, blob });
     }
   };
   let encoding = 0;
+  let posted = 0;
   let previewed = false;
   let failure: unknown;
   const waiters: Array<() => void> = [];
@@ -122,6 +127,10 @@ export async function extractFrames(demux: typeof demuxMp4, job: ExtractJob, pos
       // Bounded work in flight: a few samples queued and a few canvas copies being encoded
       // (each copy is width × height × 4 bytes).
       while (!failure && (decoder.decodeQueueSize > 4 || encoding > 3)) await progress();
+      // Paced: fast enough to stay well ahead of playback, slow enough to leave CPU time to a
+      // session that started at the first frame (it shares the cores).
+      const ahead = job.maxFps > 0 ? posted / job.maxFps - (performance.now() - began) / 1000 : 0;
+      if (ahead > 0) await new Promise((r) => setTimeout(r, ahead * 1000));
     }
     if (!failure && !aborted()) await decoder.flush();
   } catch (err) {

@@ -39,6 +39,8 @@ export interface LoadOptions {
 }
 
 const JPEG_QUALITY = 0.8;
+/** Extraction pace: twice playback's 25 frames/s (see `ExtractJob.maxFps`). */
+const EXTRACT_MAX_FPS = 50;
 /** Cached frames read per IndexedDB read after frame 0. */
 const CACHE_READ_BATCH = 25;
 const STEP_TIMEOUT_MS = 15_000;
@@ -105,7 +107,7 @@ interface Sink {
  * the caller falls back to `<video>`; else says where it ran.
  */
 async function extractWithWebCodecs(bytes: ArrayBuffer, o: LoadOptions, held: () => number[], sink: Sink, worker: WorkerHandle | undefined): Promise<'worker' | 'main' | undefined> {
-  const job: ExtractJob = { bytes, maxFrames: o.maxFrames, have: held(), fps: FPS, quality: JPEG_QUALITY };
+  const job: ExtractJob = { bytes, maxFrames: o.maxFrames, have: held(), fps: FPS, quality: JPEG_QUALITY, maxFps: EXTRACT_MAX_FPS };
   let result: Extract<ExtractMessage, { type: 'end' }> | undefined;
   const receive = (m: ExtractMessage) => {
     if (m.type === 'start') sink.start(m.width, m.height, m.total);

@@ -307,8 +307,10 @@ export class LipsyncSessionElement extends LitElement {
 
   /** A frame of the model video can be shown: the session is ready (if it was loading). */
   #firstFrame(): void {
+    if (this.state !== 'loading' || this.#engine) return;
+    // Starts decoding frame 0 (once: views move the bank's window from then on).
     this.#bank?.get(0);
-    if (this.state === 'loading' && !this.#engine) this.#store.update({ state: 'ready' });
+    this.#store.update({ state: 'ready' });
   }
 
   #frameAt(now: number): FrameView {
