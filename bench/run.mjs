@@ -18,6 +18,8 @@ const arg = (flag, fallback) => {
   return i >= 0 ? args[i + 1] : fallback;
 };
 const S = Number(arg('--seconds', '20'));
+// `--only-extraction`: the model video loading figures alone (to compare two versions quickly).
+const onlyExtraction = args.includes('--only-extraction');
 const out = resolve(root, arg('--out', 'bench/results.json'));
 
 const pct = (values, p) => {
@@ -298,105 +300,140 @@ const results = { measuredOn: `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'},
 try {
   results.bundleGzipBytes = gzipSync(readFileSync(resolve(root, 'dist/lipsync-elements.min.js')), { level: 9 }).length;
 
-  // Cold extraction (cache cleared) and the cached load of the demo video.
+  // Cold extraction (cache cleared) and the cached load of the demo video: when the first base
+  // frame is on the canvas (read from its pixels), when the session is ready, when every frame
+  // is in, and the page's main-thread time (CDP TaskDuration) over the whole load.
   {
-    const { page } = await openPage();
-    results.extraction = await page.evaluate(async () => {
-      const load = async () => {
+    const { page, cdp } = await openPage();
+    const load = async () => {
+      const before = await cdpMetrics(cdp);
+      await page.evaluate(() => {
         const s = document.createElement('lipsync-session');
         s.setAttribute('model', 'demo');
         s.setAttribute('models-base', '/demo/models');
         s.innerHTML = '<lipsync-canvas></lipsync-canvas>';
-        const t = performance.now();
-        const ready = new Promise((r) => s.addEventListener('lipsync-state-change', (e) => e.detail.state === 'ready' && r()));
+        const x = (window.__load = { s, t0: performance.now() });
+        s.addEventListener('lipsync-state-change', (e) => e.detail.state === 'ready' && (x.ready ??= performance.now() - x.t0));
+        s.addEventListener('lipsync-progress', (e) => e.detail.loaded === e.detail.total && (x.all ??= performance.now() - x.t0));
+        const drawn = () => {
+          const c = s.querySelector('lipsync-canvas')?.shadowRoot?.querySelector('canvas');
+          if (c && c.getContext('2d').getImageData(360, 400, 1, 1).data[3] > 0) x.drawn = performance.now() - x.t0;
+          else requestAnimationFrame(drawn);
+        };
+        requestAnimationFrame(drawn);
         document.getElementById('grid').append(s);
-        await ready;
-        const ms = performance.now() - t;
-        return { ms, s };
-      };
-      const first = await load();
-      await first.s.clearCache();
-      first.s.remove();
-      await new Promise((r) => setTimeout(r, 100));
-      const cold = await load();
-      cold.s.remove();
-      await new Promise((r) => setTimeout(r, 100));
-      const cached = await load();
-      cached.s.remove();
-      return { coldMs: cold.ms, cachedMs: cached.ms };
-    });
-    results.codec = await codecFigures(page);
-    await page.close();
-  }
-
-  // One session: latency figures, presentation, main thread, wire bytes, memory with the ring full.
-  {
-    const { page, cdp } = await openPage();
-    const memoryBefore = await memoryDump(cdp);
-    await startSessions(page, 1);
-    await sleep(2000);
-    const w = await window_(page, cdp, S);
-    const m0 = await page.evaluate(() => document.querySelector('lipsync-session').metrics);
-    await sleep(1000);
-    const m1 = await page.evaluate(() => document.querySelector('lipsync-session').metrics);
-    const timing = await page.evaluate(() => {
-      const B = __bench;
-      const captureToSend = [];
-      for (const [id, t] of B.sends) if (B.chunks.has(id)) captureToSend.push(t - B.chunks.get(id));
-      const responseToReady = B.ready.filter(([id]) => B.arrivals.has(id)).map(([id, t]) => t - B.arrivals.get(id));
-      const requestToResponse = [...B.arrivals].filter(([id]) => B.sends.has(id)).map(([id, t]) => t - B.sends.get(id));
-      return { captureToSend, responseToReady, requestToResponse };
-    });
-    // The 20 s ring (500 slots) is full after 20 s of capture.
-    const ringFullIn = Math.max(0, 21 - S - 3);
-    if (ringFullIn > 0 && S >= 10) await sleep(ringFullIn * 1000);
-    await page.evaluate(() => new Promise((r) => setTimeout(r, 100)));
-    const heap = await cdpMetrics(cdp);
-    const memory = await memoryDump(cdp);
-    results.oneSession = {
-      captureToSendMs: dist(timing.captureToSend),
-      responseToFrameReadyMs: dist(timing.responseToReady),
-      requestToResponseMs: dist(timing.requestToResponse),
-      sessionLatencyMs: m1.latencyMs,
-      sessionSyncErrorP95Ms: m1.syncErrorMs,
-      lateFrames: m1.lateFrames,
-      firstFrameMs: m1.firstFrameMs,
-      bytesPerSecond: { sent: m1.bytesSent - m0.bytesSent, received: m1.bytesReceived - m0.bytesReceived },
-      ...w,
-      jsHeapMB: heap.JSHeapUsedSize / 1e6,
-      memory: {
-        ringFull: memory,
-        pageWithoutSession: memoryBefore,
-        sessionAddsMB: memory.rendererMB - memoryBefore.rendererMB + (memory.gpuProcessMB - memoryBefore.gpuProcessMB),
-      },
-      audioBufferFill: m1.audioBufferFill,
+      });
+      await page.waitForFunction(() => __load.all !== undefined && __load.drawn !== undefined, { timeout: 120_000, polling: 50 });
+      const after = await cdpMetrics(cdp);
+      const r = await page.evaluate(() => ({ readyMs: __load.ready, firstFrameMs: __load.drawn, allFramesMs: __load.all }));
+      return { ...r, mainThreadMs: (after.TaskDuration - before.TaskDuration) * 1000 };
     };
+    // Every frame in IndexedDB (writes trail the extraction a little).
+    const cached = () =>
+      page.waitForFunction(
+        async () => {
+          const open = indexedDB.open('lipsync-elements:demo');
+          await new Promise((r) => (open.onsuccess = r));
+          const db = open.result;
+          const n = await new Promise((r) => {
+            const q = db.transaction('frames').objectStore('frames').count();
+            q.onsuccess = () => r(q.result);
+          });
+          db.close();
+          return n === 250;
+        },
+        { timeout: 60_000, polling: 200 },
+      );
+    const first = await load();
+    await cached();
+    await page.evaluate(() => __load.s.clearCache().then(() => __load.s.remove()));
+    await sleep(200);
+    const cold = await load();
+    await cached();
+    await page.evaluate(() => __load.s.remove());
+    await sleep(200);
+    const warm = await load();
+    await page.evaluate(() => __load.s.remove());
+    void first;
+    results.extraction = { coldMs: cold.allFramesMs, cachedMs: warm.allFramesMs, cold, cached: warm };
+    if (!onlyExtraction) results.codec = await codecFigures(page);
     await page.close();
   }
 
-  // Presentation over 3 × the phase (60 s in a full run), steady.
-  results.presentation = await presentationPhase(3 * S, false);
+  if (!onlyExtraction) {
+    // One session: latency figures, presentation, main thread, wire bytes, memory with the ring full.
+    {
+      const { page, cdp } = await openPage();
+      const memoryBefore = await memoryDump(cdp);
+      await startSessions(page, 1);
+      await sleep(2000);
+      const w = await window_(page, cdp, S);
+      const m0 = await page.evaluate(() => document.querySelector('lipsync-session').metrics);
+      await sleep(1000);
+      const m1 = await page.evaluate(() => document.querySelector('lipsync-session').metrics);
+      const timing = await page.evaluate(() => {
+        const B = __bench;
+        const captureToSend = [];
+        for (const [id, t] of B.sends) if (B.chunks.has(id)) captureToSend.push(t - B.chunks.get(id));
+        const responseToReady = B.ready.filter(([id]) => B.arrivals.has(id)).map(([id, t]) => t - B.arrivals.get(id));
+        const requestToResponse = [...B.arrivals].filter(([id]) => B.sends.has(id)).map(([id, t]) => t - B.sends.get(id));
+        return { captureToSend, responseToReady, requestToResponse };
+      });
+      // The 20 s ring (500 slots) is full after 20 s of capture.
+      const ringFullIn = Math.max(0, 21 - S - 3);
+      if (ringFullIn > 0 && S >= 10) await sleep(ringFullIn * 1000);
+      await page.evaluate(() => new Promise((r) => setTimeout(r, 100)));
+      const heap = await cdpMetrics(cdp);
+      const memory = await memoryDump(cdp);
+      results.oneSession = {
+        captureToSendMs: dist(timing.captureToSend),
+        responseToFrameReadyMs: dist(timing.responseToReady),
+        requestToResponseMs: dist(timing.requestToResponse),
+        sessionLatencyMs: m1.latencyMs,
+        sessionSyncErrorP95Ms: m1.syncErrorMs,
+        lateFrames: m1.lateFrames,
+        firstFrameMs: m1.firstFrameMs,
+        bytesPerSecond: { sent: m1.bytesSent - m0.bytesSent, received: m1.bytesReceived - m0.bytesReceived },
+        ...w,
+        jsHeapMB: heap.JSHeapUsedSize / 1e6,
+        memory: {
+          ringFull: memory,
+          pageWithoutSession: memoryBefore,
+          sessionAddsMB: memory.rendererMB - memoryBefore.rendererMB + (memory.gpuProcessMB - memoryBefore.gpuProcessMB),
+        },
+        audioBufferFill: m1.audioBufferFill,
+      };
+      await page.close();
+    }
 
-  // Four sessions on one page.
-  {
-    const { page, cdp } = await openPage();
-    await startSessions(page, 4);
-    await sleep(2000);
-    results.fourSessions = await window_(page, cdp, Math.max(1, S / 2));
-    await page.close();
+    // Presentation over 3 × the phase (60 s in a full run), steady.
+    results.presentation = await presentationPhase(3 * S, false);
+
+    // Four sessions on one page.
+    {
+      const { page, cdp } = await openPage();
+      await startSessions(page, 4);
+      await sleep(2000);
+      results.fourSessions = await window_(page, cdp, Math.max(1, S / 2));
+      await page.close();
+    }
+
+    // Jank: the same with the page's main thread blocked 300 ms every 2 s.
+    results.jank = await presentationPhase(Math.max(6, S), true);
+
+    // A real GPU server's latency, default attributes: the reference server's gpu profile, and --latency 600 --jitter 150 (600–750 ms).
+    results.gpu = await latencyPhase(Math.max(8, 2 * S), { profile: 'gpu' });
+    results.latency600 = await latencyPhase(Math.max(8, 2 * S), { latencyMs: 600, jitterMs: 150 });
   }
-
-  // Jank: the same with the page's main thread blocked 300 ms every 2 s.
-  results.jank = await presentationPhase(Math.max(6, S), true);
-
-  // A real GPU server's latency, default attributes: the reference server's gpu profile, and --latency 600 --jitter 150 (600–750 ms).
-  results.gpu = await latencyPhase(Math.max(8, 2 * S), { profile: 'gpu' });
-  results.latency600 = await latencyPhase(Math.max(8, 2 * S), { latencyMs: 600, jitterMs: 150 });
 } finally {
   await browser.close();
   await demo.close();
 }
 
+if (onlyExtraction) {
+  console.log(JSON.stringify(results.extraction, null, 1));
+  process.exit(0);
+}
 mkdirSync(resolve(root, 'bench'), { recursive: true });
 writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
 
@@ -426,7 +463,10 @@ const rows = [
   ['codec vs JSON + base64: client side, in the browser', codecRow(results.codec.browser, 'encodeRequest', 'decodeResponse')],
   ['codec vs JSON + base64: server side, in Node', codecRow(results.codec.node, 'decodeRequest', 'encodeResponse')],
   ['message size, binary vs JSON + base64', `request ${results.codec.node.requestBytes.binary} vs ${results.codec.node.requestBytes.json} B, response ${results.codec.node.responseBytes.binary} vs ${results.codec.node.responseBytes.json} B`],
-  ['cold frame extraction / cached load (demo video)', `${f(results.extraction.coldMs, 0)} ms / ${f(results.extraction.cachedMs, 0)} ms`],
+  ...[['cold extraction (demo video, cache cleared)', results.extraction.cold], ['cached load (demo video)', results.extraction.cached]].map(([name, x]) => [
+    `${name}: first base frame on screen / ready / all 250 frames; main-thread time over the load`,
+    `${f(x.firstFrameMs, 0)} / ${f(x.readyMs, 0)} / ${f(x.allFramesMs, 0)} ms; ${f(x.mainThreadMs, 0)} ms`,
+  ]),
   ['bundle, gzipped', `${(results.bundleGzipBytes / 1024).toFixed(2)} KB`],
   ['capture cadence: server inter-arrival (p50 / p99 / max)', interArrivalRow(pr)],
   [`jank (300 ms block every 2 s), ${jk.seconds} s: server inter-arrival`, interArrivalRow(jk)],

@@ -225,6 +225,8 @@ describe('views end to end', function () {
     session.stop();
     await waitFor(() => session.state === 'ready' && session.sessionContext.getState().videoWidth === 320, 10_000, 'the new video after stop()');
     expect(events.filter((e) => e.type === 'lipsync-state-change').map((e) => e.detail.state)).to.deep.equal(['ready', 'loading', 'ready']);
+    // Ready from its first frame; the rest follows.
+    await waitFor(() => events.filter((e) => e.type === 'lipsync-progress').at(-1)!.detail.loaded === 50, 10_000, 'all of the new video');
     expect(events.filter((e) => e.type === 'lipsync-progress').at(-1)!.detail).to.deep.equal({ loaded: 50, total: 50 });
   });
 
