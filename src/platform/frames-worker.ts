@@ -1,5 +1,100 @@
 import { demuxMp4 } from '../core/mp4.js';
 
+/** Where extracted frames are cached: the model's IndexedDB database, the video version's key. */
+export interface CacheTarget {
+  db: string;
+  key: string;
+  /** The cache holds another version (or nothing): clear it and write this version's meta first. */
+  reset: boolean;
+}
+
+/** The cache's record of which video version its frames are. */
+export interface CacheMeta {
+  key: string;
+  width: number;
+  height: number;
+  count: number;
+}
+
+export interface FrameCacheWriter {
+  start(width: number, height: number, total: number): void;
+  put(index: number, blob: Blob): void;
+  /** Resolves once everything put is written (or the cache failed). */
+  done(): Promise<void>;
+}
+
+/**
+ * Writes frames to the cache as they come, in as few transactions as keep up (frames arriving
+ * during a write go in the next one). Plain IndexedDB and nothing outside its body: it runs in
+ * the frames Worker (so writing costs the page's main thread nothing) and, where no Worker
+ * starts, on the main thread. The database exists already (the page opened it to read the
+ * cache). The first failure is reported once; nothing more is written after it.
+ */
+export function frameCacheWriter(target: CacheTarget, onError: (message: string) => void): FrameCacheWriter {
+  let failed = false;
+  let queue: Array<(this: IDBDatabase) => Promise<void>> = [];
+  let frames: Array<[number, Blob]> = [];
+  let writing: Promise<void> | undefined;
+  const opened = new Promise<IDBDatabase>((resolve, reject) => {
+    const r = indexedDB.open(target.db);
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  });
+  const tx = (db: IDBDatabase, stores: string[], fill: (t: IDBTransaction) => void) =>
+    new Promise<void>((resolve, reject) => {
+      const t = db.transaction(stores, 'readwrite');
+      fill(t);
+      t.oncomplete = () => resolve();
+      t.onerror = t.onabort = () => reject(t.error);
+    });
+  const run = () => {
+    writing ??= (async () => {
+      try {
+        const db = await opened;
+        while (queue.length && !failed) {
+          const ops = queue;
+          queue = [];
+          for (const op of ops) await op.call(db);
+        }
+      } catch (err) {
+        if (!failed) onError(`cache write failed (${String(err)})`);
+        failed = true;
+      } finally {
+        writing = undefined;
+      }
+    })();
+  };
+  const enqueue = (op: (this: IDBDatabase) => Promise<void>) => {
+    if (failed) return;
+    queue.push(op);
+    run();
+  };
+  return {
+    start(width, height, count) {
+      if (!target.reset) return;
+      const meta: CacheMeta = { key: target.key, width, height, count };
+      enqueue(function () {
+        return tx(this, ['meta', 'frames'], (t) => {
+          t.objectStore('frames').clear();
+          t.objectStore('meta').put(meta, 'meta');
+        });
+      });
+    },
+    put(index, blob) {
+      if (frames.push([index, blob]) > 1) return;
+      enqueue(function () {
+        const batch = frames;
+        frames = [];
+        return tx(this, ['frames'], (t) => batch.forEach(([i, b]) => t.objectStore('frames').put(b, i)));
+      });
+    },
+    async done() {
+      while (writing) await writing;
+      (await opened.catch(() => undefined))?.close();
+    },
+  };
+}
+
 /** What the frames extraction is asked to do. */
 export interface ExtractJob {
   bytes: ArrayBuffer;
@@ -11,6 +106,8 @@ export interface ExtractJob {
   quality: number;
   /** At most this many frames per second are extracted (0: as fast as it goes). */
   maxFps: number;
+  /** Cache each frame there as it is extracted. */
+  cache?: CacheTarget;
 }
 
 /** What it reports, in this order: `start` once, `frame` per frame (in index order), `end` once. */
@@ -19,6 +116,7 @@ export type ExtractMessage =
   | { type: 'frame'; index: number; blob: Blob }
   /** The first frame extracted, as a bitmap, before its JPEG is ready (the avatar at once). */
   | { type: 'preview'; index: number; bitmap: ImageBitmap }
+  | { type: 'cache-error'; message: string }
   /** `unsupported`: WebCodecs, the container or the codec is not usable here (the caller falls back). */
   | { type: 'end'; error?: string; unsupported?: boolean };
 
@@ -28,7 +126,13 @@ export type ExtractMessage =
  * be started, on the main thread: it refers only to its parameters and the globals a Worker
  * has, so its source text is the Worker's code.
  */
-export async function extractFrames(demux: typeof demuxMp4, job: ExtractJob, post: (m: ExtractMessage, transfer?: Transferable[]) => void, aborted: () => boolean): Promise<void> {
+export async function extractFrames(
+  demux: typeof demuxMp4,
+  cacheWriter: typeof frameCacheWriter,
+  job: ExtractJob,
+  post: (m: ExtractMessage, transfer?: Transferable[]) => void,
+  aborted: () => boolean,
+): Promise<void> {
   if (typeof VideoDecoder === 'undefined' || typeof OffscreenCanvas === 'undefined') return post({ type: 'end', unsupported: true, error: 'no WebCodecs' });
   const bytes = new Uint8Array(job.bytes);
   let track;
@@ -44,6 +148,8 @@ export async function extractFrames(demux: typeof demuxMp4, job: ExtractJob, pos
   const end = samples.reduce((m, s) => Math.max(m, s.pts + s.duration), 0) / timescale;
   const total = Math.max(1, Math.min(job.maxFrames, Math.floor(end * fps + 1e-6)));
   post({ type: 'start', width, height, total });
+  const cache = job.cache && cacheWriter(job.cache, (message) => post({ type: 'cache-error', message }));
+  cache?.start(width, height, total);
   const have = new Set(job.have);
   const began = performance.now();
   const canvas = new OffscreenCanvas(width, height);
@@ -58,6 +164,7 @@ export async function extractFrames(demux: typeof demuxMp4, job: ExtractJob, pos
       if (!blob) break;
       ready.delete(next);
       posted++;
+      cache?.put(next, blob);
       post({ type: 'frame', index: next, blob });
     }
   };
@@ -140,6 +247,8 @@ export async function extractFrames(demux: typeof demuxMp4, job: ExtractJob, pos
   }
   while (encoding > 0 && !aborted()) await progress();
   flushReady();
+  // What was extracted is cached, also when the rest failed (a later visit resumes from it).
+  await cache?.done();
   if (aborted()) return post({ type: 'end', error: 'aborted' });
   if (failure) return post({ type: 'end', error: String(failure) });
   if (next < total) return post({ type: 'end', error: `only ${next} of ${total} frames decoded` });
@@ -147,17 +256,17 @@ export async function extractFrames(demux: typeof demuxMp4, job: ExtractJob, pos
 }
 
 /** The Worker: one job per Worker, then it closes. */
-function workerMain(extract: typeof extractFrames, demux: typeof demuxMp4): void {
+function workerMain(extract: typeof extractFrames, demux: typeof demuxMp4, cacheWriter: typeof frameCacheWriter): void {
   const scope = globalThis as unknown as { onmessage: ((e: MessageEvent<ExtractJob>) => void) | null; postMessage(m: ExtractMessage, transfer?: Transferable[]): void; close(): void };
   scope.onmessage = (e) => {
     scope.onmessage = null;
-    void extract(demux, e.data, (m, transfer) => scope.postMessage(m, transfer ?? []), () => false).finally(() => scope.close());
+    void extract(demux, cacheWriter, e.data, (m, transfer) => scope.postMessage(m, transfer ?? []), () => false).finally(() => scope.close());
   };
 }
 
 /** The frames Worker's source: the demuxer, the extraction and the message loop, nothing else. */
 export function framesWorkerSource(): string {
-  return `(${workerMain.toString()})((${extractFrames.toString()}), (${demuxMp4.toString()}));`;
+  return `(${workerMain.toString()})((${extractFrames.toString()}), (${demuxMp4.toString()}), (${frameCacheWriter.toString()}));`;
 }
 
 let blobUrl: string | undefined;

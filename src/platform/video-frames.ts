@@ -2,7 +2,7 @@ import { openDB, type IDBPDatabase } from 'idb';
 import { LipsyncError, reason } from '../core/errors.js';
 import { FPS } from '../core/protocol.js';
 import { demuxMp4 } from '../core/mp4.js';
-import { extractFrames, framesWorkerUrl, type ExtractJob, type ExtractMessage } from './frames-worker.js';
+import { extractFrames, frameCacheWriter, framesWorkerUrl, type CacheMeta, type CacheTarget, type ExtractJob, type ExtractMessage } from './frames-worker.js';
 
 /** The model video as frames: JPEG blobs at 25 fps, frame i showing t = (i + 0.5) / 25 s. */
 export interface VideoFrames {
@@ -106,13 +106,21 @@ interface Sink {
  * forbids it). Resolves false where WebCodecs, the container or the codec is not supported, so
  * the caller falls back to `<video>`; else says where it ran.
  */
-async function extractWithWebCodecs(bytes: ArrayBuffer, o: LoadOptions, held: () => number[], sink: Sink, worker: WorkerHandle | undefined): Promise<'worker' | 'main' | undefined> {
-  const job: ExtractJob = { bytes, maxFrames: o.maxFrames, have: held(), fps: FPS, quality: JPEG_QUALITY, maxFps: EXTRACT_MAX_FPS };
+async function extractWithWebCodecs(
+  bytes: ArrayBuffer,
+  o: LoadOptions,
+  held: () => number[],
+  sink: Sink,
+  worker: WorkerHandle | undefined,
+  cache: CacheTarget | undefined,
+): Promise<'worker' | 'main' | undefined> {
+  const job: ExtractJob = { bytes, maxFrames: o.maxFrames, have: held(), fps: FPS, quality: JPEG_QUALITY, maxFps: EXTRACT_MAX_FPS, ...(cache ? { cache } : {}) };
   let result: Extract<ExtractMessage, { type: 'end' }> | undefined;
   const receive = (m: ExtractMessage) => {
     if (m.type === 'start') sink.start(m.width, m.height, m.total);
     else if (m.type === 'frame') sink.frame(m.index, m.blob);
     else if (m.type === 'preview') sink.preview(m.index, m.bitmap);
+    else if (m.type === 'cache-error') o.onCacheUnavailable(m.message);
     else result = m;
   };
   if (worker && !worker.failed) {
@@ -146,7 +154,10 @@ async function extractWithWebCodecs(bytes: ArrayBuffer, o: LoadOptions, held: ()
     // transferred, so it is still ours).
   }
   result = undefined;
-  await extractFrames(demuxMp4, { ...job, have: held() }, receive, () => o.signal.aborted);
+  // Taking over from a Worker that wrote some frames already: those stay.
+  const have = held();
+  const rest = cache && have.length ? { ...cache, reset: false } : cache;
+  await extractFrames(demuxMp4, frameCacheWriter, { ...job, have, ...(rest ? { cache: rest } : {}) }, receive, () => o.signal.aborted);
   if (o.signal.aborted) throw new DOMException('aborted', 'AbortError');
   return finish(result, 'main');
 
@@ -208,8 +219,11 @@ async function extractWithVideoElement(blob: Blob, o: LoadOptions, held: () => n
 
 type CacheDb = IDBPDatabase<unknown>;
 
+/** The IndexedDB database that caches `model`'s frames. */
+const cacheName = (model: string) => `lipsync-elements:${model}`;
+
 async function openCache(model: string): Promise<CacheDb> {
-  return openDB(`lipsync-elements:${model}`, 1, {
+  return openDB(cacheName(model), 1, {
     upgrade(db) {
       db.createObjectStore('meta');
       db.createObjectStore('frames');
@@ -217,12 +231,6 @@ async function openCache(model: string): Promise<CacheDb> {
   });
 }
 
-interface CacheMeta {
-  key: string;
-  width: number;
-  height: number;
-  count: number;
-}
 
 /** What identifies one version of the video: URL plus ETag, Last-Modified or size. */
 function versionKey(url: string, headers: Headers, maxFrames: number): string {
@@ -247,33 +255,11 @@ export async function loadVideoFrames(o: LoadOptions): Promise<VideoFrames> {
   /** The cache's meta record matches this video: its frames are this video's. */
   let cacheKey: string | undefined;
   let cacheValid = false;
-  // Cache writes, one after another; frames arriving meanwhile go in the next transaction.
-  let writes = Promise.resolve();
-  let queued: Array<[number, Blob]> = [];
-  const write = (op: (db: CacheDb) => Promise<unknown>) => {
-    writes = writes.then(async () => {
-      if (!db) return;
-      try {
-        await op(db);
-      } catch (err) {
-        db.close();
-        db = undefined;
-        o.onCacheUnavailable(`cache write failed (${reason(err)})`);
-      }
-    });
-  };
   const sink: Sink = {
     start(w, h, t) {
       if (total) return;
       [width, height, total] = [w, h, t];
       o.onStart?.(w, h, t);
-      if (db && !cacheValid && cacheKey) {
-        const meta: CacheMeta = { key: cacheKey, width: w, height: h, count: t };
-        write(async (db) => {
-          const tx = db.transaction(['meta', 'frames'], 'readwrite');
-          await Promise.all([tx.objectStore('frames').clear(), tx.objectStore('meta').put(meta, 'meta'), tx.done]);
-        });
-      }
     },
     preview(i, bitmap) {
       if (o.onPreview && !frames[i] && i < total) o.onPreview(i, bitmap);
@@ -285,20 +271,11 @@ export async function loadVideoFrames(o: LoadOptions): Promise<VideoFrames> {
       loaded++;
       o.onFrame?.(i, blob);
       o.onProgress(loaded, total);
-      if (!db) return;
-      if (queued.push([i, blob]) > 1) return;
-      write(async (db) => {
-        const batch = queued;
-        queued = [];
-        const tx = db.transaction('frames', 'readwrite');
-        await Promise.all([...batch.map(([k, b]) => tx.store.put(b, k)), tx.done]);
-      });
     },
   };
   const held = () => frames.flatMap((f, i) => (f ? [i] : []));
   let via: VideoFrames['via'] = 'cache';
-  const finish = async (): Promise<VideoFrames> => {
-    await writes;
+  const finish = (): VideoFrames => {
     db?.close();
     return { width, height, frames, via };
   };
@@ -346,7 +323,7 @@ export async function loadVideoFrames(o: LoadOptions): Promise<VideoFrames> {
             keys.forEach((k, n) => typeof k === 'number' && fromCache(k, values[n]));
           }
           if (loaded > (first ? 1 : 0)) o.onProgress(loaded, total);
-          if (loaded === total) return await finish();
+          if (loaded === total) return finish();
         }
       }
     }
@@ -362,20 +339,32 @@ export async function loadVideoFrames(o: LoadOptions): Promise<VideoFrames> {
     }
     if (!response.ok) throw failed(o.url, `HTTP ${response.status}`);
     cacheKey ??= versionKey(o.url, response.headers, o.maxFrames);
+    // Frames are cached as they are extracted, by whoever extracts them (the Worker, mostly).
+    const cache: CacheTarget | undefined = db ? { db: cacheName(o.model), key: cacheKey, reset: !cacheValid } : undefined;
     try {
       const blob = await response.blob();
-      const fast = path === 'video' ? undefined : await extractWithWebCodecs(await blob.arrayBuffer(), o, held, sink, worker);
+      const fast = path === 'video' ? undefined : await extractWithWebCodecs(await blob.arrayBuffer(), o, held, sink, worker, cache);
       if (!fast && path === 'webcodecs') throw new Error('WebCodecs cannot decode it');
       via = fast ?? 'video';
-      if (!fast) await extractWithVideoElement(blob, o, held, sink);
+      if (!fast) {
+        const writer = cache && frameCacheWriter(held().length ? { ...cache, reset: false } : cache, o.onCacheUnavailable);
+        try {
+          await extractWithVideoElement(blob, o, held, {
+            ...sink,
+            start: (w, h, t) => (sink.start(w, h, t), writer?.start(w, h, t)),
+            frame: (i, b) => (sink.frame(i, b), writer?.put(i, b)),
+          });
+        } finally {
+          await writer?.done();
+        }
+      }
       if (loaded < total) throw new Error(`${total - loaded} of ${total} frames missing`);
     } catch (err) {
       if (o.signal.aborted || err instanceof LipsyncError) throw err;
       throw failed(o.url, `does not decode (${reason(err)})`);
     }
-    return await finish();
+    return finish();
   } catch (err) {
-    await writes;
     db?.close();
     throw err;
   } finally {

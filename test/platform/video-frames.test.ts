@@ -155,7 +155,8 @@ describe('model video frames', function () {
     const db = await openDB(`lipsync-elements:${o.model}`, 1);
     const cachedCount = await db.count('frames');
     db.close();
-    expect(cachedCount, 'frames written as they came').to.be.within(20, 50);
+    // Written as they came (the last few in flight may be lost with the stopped Worker).
+    expect(cachedCount, 'frames written as they came').to.be.within(10, 49);
     const again = options({ model: o.model });
     const order: number[] = [];
     const video = await loadVideoFrames({ ...again, onFrame: (i) => order.push(i) });

@@ -261,6 +261,7 @@ export class LipsyncSessionElement extends LitElement {
     this.#videoAbort = abort;
     if (this.state !== 'running') this.#store.update({ state: 'loading' });
     this.#store.update({ videoLoaded: 0, videoTotal: 0 });
+    let progressShown = -Infinity;
     loadVideoFrames({
       url,
       model: config.model,
@@ -268,7 +269,12 @@ export class LipsyncSessionElement extends LitElement {
       cache: config.cache,
       signal: abort.signal,
       onProgress: (loaded, total) => {
-        this.#store.update({ videoLoaded: loaded, videoTotal: total });
+        // The views re-render on a store change: at most 10 a second (and the last one).
+        const now = performance.now();
+        if (loaded === total || now - progressShown >= 100) {
+          progressShown = now;
+          this.#store.update({ videoLoaded: loaded, videoTotal: total });
+        }
         emit(this, 'lipsync-progress', { loaded, total });
       },
       onCacheUnavailable: (message) => this.#errors.report('cache-unavailable', message, true),
