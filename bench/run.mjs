@@ -315,11 +315,14 @@ try {
         const x = (window.__load = { s, t0: performance.now() });
         s.addEventListener('lipsync-state-change', (e) => e.detail.state === 'ready' && (x.ready ??= performance.now() - x.t0));
         s.addEventListener('lipsync-progress', (e) => e.detail.loaded === e.detail.total && (x.all ??= performance.now() - x.t0));
-        const drawn = () => {
-          const c = s.querySelector('lipsync-canvas')?.shadowRoot?.querySelector('canvas');
-          if (c && c.getContext('2d').getImageData(360, 400, 1, 1).data[3] > 0) x.drawn = performance.now() - x.t0;
-          else requestAnimationFrame(drawn);
-        };
+        // Read in a task right after each animation frame's callbacks (the view draws in its own),
+        // stamped with that frame's time.
+        const drawn = (now) =>
+          setTimeout(() => {
+            const c = s.querySelector('lipsync-canvas')?.shadowRoot?.querySelector('canvas');
+            if (c && c.getContext('2d').getImageData(360, 400, 1, 1).data[3] > 0) x.drawn = now - x.t0;
+            else requestAnimationFrame(drawn);
+          }, 0);
         requestAnimationFrame(drawn);
         document.getElementById('grid').append(s);
       });

@@ -42,8 +42,10 @@ const observer = `(() => {
     }
     return n;
   };
-  const tick = () => {
-    R.frames.push([performance.now(), read()]);
+  // Read in a task right after each animation frame's callbacks (the views draw in theirs), and
+  // stamped with that frame's time.
+  const tick = (now) => {
+    setTimeout(() => R.frames.push([now, read()]), 0);
     if (R.frames.length < 20000) requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);
@@ -119,44 +121,55 @@ describe('the avatar on screen at once (issue 12)', { timeout: 240_000 }, () => 
   });
 
   it('first base frame within a few hundred ms of navigation on an empty profile, faster on the second visit', async () => {
-    // A new browser context: no cache, no IndexedDB — an empty profile.
-    const context = await browser.createBrowserContext();
-    try {
-      const first = await open(context, `${base()}/test/still.html`);
-      const cold = await firstFrame(first);
-      // Extraction goes on after the first frame; the second visit comes once the cache is full.
-      await first.waitForFunction(() => {
-        const R = (window as unknown as { __ff: Seen }).__ff;
-        return R.total > 0 && R.loaded === R.total;
-      }, { timeout: 30_000, polling: 100 });
-      // …and its frames are all in IndexedDB (written as they come, a little behind).
-      await first.waitForFunction(
-        async () => {
-          const open = indexedDB.open('lipsync-elements:demo');
-          await new Promise((r) => (open.onsuccess = r));
-          const db = open.result;
-          const count = await new Promise<number>((r) => {
-            const q = db.transaction('frames').objectStore('frames').count();
-            q.onsuccess = () => r(q.result);
-          });
-          db.close();
-          return count === 250;
-        },
-        { timeout: 30_000, polling: 200 },
-      );
-      const coldSeen = await read(first);
-      await first.close();
-      const second = await open(context, `${base()}/test/still.html`);
-      const warm = await firstFrame(second);
-      await second.close();
-      console.log(`first base frame on screen after navigation: empty profile ${cold.toFixed(0)} ms, second visit ${warm.toFixed(0)} ms`);
-      // Frames are shown while the rest is extracted: the stamp read is frame 0 until start().
-      assert.ok(coldSeen.frames.filter(([, n]) => n >= 0).every(([, n]) => n === 0), 'frame 0 shown before start()');
-      assert.ok(cold <= 1000, `empty profile: first frame after ${cold.toFixed(0)} ms (goal 300, at most 1000)`);
-      assert.ok(warm <= 400, `second visit: first frame after ${warm.toFixed(0)} ms (goal 150)`);
-    } finally {
-      await context.close();
+    // The browser is running already, as a visitor's is.
+    const blank = await browser.newPage();
+    await blank.goto('about:blank');
+    await blank.close();
+    const cold: number[] = [];
+    const warm: number[] = [];
+    for (let run = 0; run < 3; run++) {
+      // A new browser context: no cache, no IndexedDB — an empty profile.
+      const context = await browser.createBrowserContext();
+      try {
+        const first = await open(context, `${base()}/test/still.html`);
+        cold.push(await firstFrame(first));
+        // Extraction goes on after the first frame; the second visit comes once the cache is full…
+        await first.waitForFunction(() => {
+          const R = (window as unknown as { __ff: Seen }).__ff;
+          return R.total > 0 && R.loaded === R.total;
+        }, { timeout: 30_000, polling: 100 });
+        // …and its frames are all in IndexedDB (written as they come, a little behind).
+        await first.waitForFunction(
+          async () => {
+            const open = indexedDB.open('lipsync-elements:demo');
+            await new Promise((r) => (open.onsuccess = r));
+            const db = open.result;
+            const count = await new Promise<number>((r) => {
+              const q = db.transaction('frames').objectStore('frames').count();
+              q.onsuccess = () => r(q.result);
+            });
+            db.close();
+            return count === 250;
+          },
+          { timeout: 30_000, polling: 200 },
+        );
+        const coldSeen = await read(first);
+        await first.close();
+        // Frames are shown while the rest is extracted: the stamp read is frame 0 until start().
+        assert.ok(coldSeen.frames.filter(([, n]) => n >= 0).every(([, n]) => n === 0), 'frame 0 shown before start()');
+        const second = await open(context, `${base()}/test/still.html`);
+        warm.push(await firstFrame(second));
+        await second.close();
+      } finally {
+        await context.close();
+      }
     }
+    const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
+    console.log(`first base frame on screen after navigation: empty profile ${cold.map((v) => v.toFixed(0)).join(', ')} ms (median ${median(cold).toFixed(0)}), second visit ${warm.map((v) => v.toFixed(0)).join(', ')} ms (median ${median(warm).toFixed(0)})`);
+    assert.ok(Math.max(...cold) <= 1000, `empty profile: first frame after ${cold.join(', ')} ms (goal 300, at most 1000)`);
+    assert.ok(median(cold) <= 450, `empty profile: median ${median(cold)} ms (goal 300)`);
+    assert.ok(median(warm) <= 300, `second visit: median ${median(warm)} ms (goal 150)`);
+    assert.ok(median(warm) < median(cold), 'the second visit is faster');
   });
 
   it('with autostart on an empty profile (gpu server), speech is never heard over a black or frozen view', async () => {
