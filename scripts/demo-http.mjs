@@ -15,7 +15,7 @@ const SERVED = [
 
 /**
  * Starts the server. `extra` maps exact paths to JSON the page may read (the inference server's
- * profile), or to `{ html }`, a page (tests make pages that name the inference server's port); `serve` adds [prefix, folder] pairs (the bench's pages). Resolves to the node:http
+ * profile), or to `{ html, headers }`, a page (tests make pages that name the inference server's port); `serve` adds [prefix, folder] pairs (the bench's pages). Resolves to the node:http
  * server once it listens.
  */
 export async function startDemoHttp({ root, port = 8000, extra = {}, serve = [] }) {
@@ -46,7 +46,7 @@ export async function startDemoHttp({ root, port = 8000, extra = {}, serve = [] 
     if (path in extra) {
       const v = extra[path];
       // A page made for a test ({ html }) or JSON the page reads.
-      return typeof v?.html === 'string' ? send(200, TYPES['.html'], v.html) : send(200, TYPES['.json'], JSON.stringify(v));
+      return typeof v?.html === 'string' ? send(200, TYPES['.html'], v.html, v.headers ?? {}) : send(200, TYPES['.json'], JSON.stringify(v));
     }
     const full = file(path);
     let size;

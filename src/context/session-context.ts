@@ -18,6 +18,8 @@ export interface SessionSnapshot {
   readonly videoTotal: number;
   /** Figures shown beside the buffer view, refreshed once a second while running. */
   readonly metricsLine: string;
+  /** What keeps the avatar from working, in words for the page's visitor ('' when all is well; see core/messages.ts). */
+  readonly message: string;
 }
 
 /** An AI frame as views draw it. */

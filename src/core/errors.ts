@@ -1,7 +1,10 @@
+import type { ViewMessageKey } from './messages.js';
+
 /** Every error code a `lipsync-error` event can carry (SPEC §2). */
 export const ERROR_CODES = [
   'mic-denied',
   'mic-unavailable',
+  'audio-load-failed',
   'video-load-failed',
   'server-unreachable',
   'protocol-error',
@@ -40,12 +43,15 @@ export type ProtocolErrorReason =
 export class LipsyncError extends Error {
   readonly code: LipsyncErrorCode;
   readonly recoverable: boolean;
+  /** What the views say about it, where that is more precise than the code (see VIEW_MESSAGES). */
+  readonly view: ViewMessageKey | undefined;
 
-  constructor(code: LipsyncErrorCode, message: string, recoverable = true) {
+  constructor(code: LipsyncErrorCode, message: string, recoverable = true, view?: ViewMessageKey) {
     super(message);
     this.name = 'LipsyncError';
     this.code = code;
     this.recoverable = recoverable;
+    this.view = view;
   }
 }
 

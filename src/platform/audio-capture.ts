@@ -1,6 +1,6 @@
 import { LipsyncError, reason } from '../core/errors.js';
 import type { InputMode } from '../core/config.js';
-import { WORKLET_NAME, workletUrl, type WorkletCommand, type WorkletMessage } from './capture-worklet.js';
+import { WORKLET_FILE, WORKLET_NAME, workletUrls, type WorkletCommand, type WorkletMessage } from './capture-worklet.js';
 
 export interface CaptureOptions {
   context: AudioContext;
@@ -78,14 +78,14 @@ export class AudioCapture {
       }
       source = ctx.createMediaStreamSource(stream);
     } else {
-      if (!o.audioSrc) throw new LipsyncError('mic-unavailable', 'input="file" needs audio-src', false);
+      if (!o.audioSrc) throw new LipsyncError('audio-load-failed', 'input="file" needs audio-src', false);
       let buffer: AudioBuffer;
       try {
         const response = await fetch(o.audioSrc);
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
         buffer = await ctx.decodeAudioData(await response.arrayBuffer());
       } catch (err) {
-        throw new LipsyncError('mic-unavailable', `audio file ${o.audioSrc} could not be loaded: ${reason(err)}`, false);
+        throw new LipsyncError('audio-load-failed', `audio file ${o.audioSrc} could not be loaded: ${reason(err)}`, false);
       }
       fileSource = ctx.createBufferSource();
       fileSource.buffer = buffer;
@@ -94,8 +94,25 @@ export class AudioCapture {
     this.#nodes.push(source);
 
     if (!loadedContexts.has(ctx)) {
-      await ctx.audioWorklet.addModule(workletUrl(o.workletUrl));
-      loadedContexts.add(ctx);
+      // Inline first; where the page's CSP forbids blob: scripts, the file next to the bundle.
+      const failures: string[] = [];
+      for (const url of workletUrls(o.workletUrl)) {
+        try {
+          await ctx.audioWorklet.addModule(url);
+          loadedContexts.add(ctx);
+          break;
+        } catch (err) {
+          failures.push(`${url.startsWith('blob:') ? 'inline' : url}: ${reason(err)}`);
+        }
+      }
+      if (!loadedContexts.has(ctx)) {
+        throw new LipsyncError(
+          'mic-unavailable',
+          `the capture worklet did not load (${failures.join('; ')}); under a Content-Security-Policy without blob: serve ${WORKLET_FILE} next to the bundle or set LipsyncSessionElement.workletUrl`,
+          false,
+          'worklet-blocked',
+        );
+      }
     }
     const worklet = new AudioWorkletNode(ctx, WORKLET_NAME, { numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [1] });
     this.#worklet = worklet;

@@ -95,12 +95,15 @@ export function workletSource(): string {
 
 let blobUrl: string | undefined;
 
+/** The worklet as a file shipped next to the bundle (`dist/`), for a CSP that forbids blob: scripts. */
+export const WORKLET_FILE = 'lipsync-capture-worklet.js';
+
 /**
- * Where to load the worklet from: `override` (a same-origin URL, for pages whose CSP forbids
- * blob: scripts) or a Blob URL of the inline source, made once per page.
+ * Where to load the worklet from, in order: `override` alone (a same-origin URL the page set),
+ * else a Blob URL of the inline source (made once per page), then the file next to this module.
  */
-export function workletUrl(override?: string | null): string {
-  if (override) return override;
+export function workletUrls(override?: string | null): string[] {
+  if (override) return [override];
   blobUrl ??= URL.createObjectURL(new Blob([workletSource()], { type: 'text/javascript' }));
-  return blobUrl;
+  return [blobUrl, new URL(`./${WORKLET_FILE}`, import.meta.url).href];
 }

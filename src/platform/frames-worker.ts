@@ -271,9 +271,15 @@ export function framesWorkerSource(): string {
 
 let blobUrl: string | undefined;
 
-/** Where to load the frames Worker from: `override` (a same-origin URL) or a Blob URL of the inline source. */
-export function framesWorkerUrl(override?: string | null): string {
-  if (override) return override;
+/** The Worker as a file shipped next to the bundle (`dist/`), for a CSP that forbids blob: workers. */
+export const FRAMES_WORKER_FILE = 'lipsync-frames-worker.js';
+
+/**
+ * Where to load the frames Worker from, in order: `override` alone (a same-origin URL the page
+ * set), else a Blob URL of the inline source (made once per page), then the file next to this module.
+ */
+export function framesWorkerUrls(override?: string | null): string[] {
+  if (override) return [override];
   blobUrl ??= URL.createObjectURL(new Blob([framesWorkerSource()], { type: 'text/javascript' }));
-  return blobUrl;
+  return [blobUrl, new URL(`./${FRAMES_WORKER_FILE}`, import.meta.url).href];
 }

@@ -41,18 +41,27 @@ export class Transport {
 
   #open(): void {
     if (this.#closed) return;
-    let ws: WebSocket;
+    let ws: WebSocket | undefined;
+    let refused = '';
     try {
       ws = new WebSocket(this.#o.url);
-    } catch {
+      // Blocked by the page's Content-Security-Policy (connect-src), Chromium hands back a socket
+      // already closed that fires `error` but never `close`.
+      if (ws.readyState === WebSocket.CLOSED) refused = 'refused by the browser (not allowed by the page\'s Content-Security-Policy connect-src?)';
+    } catch (err) {
+      refused = `invalid URL (${err instanceof Error ? err.message : String(err)})`;
+    }
+    if (refused || !ws) {
       // A URL the browser refuses outright counts as a failed attempt.
+      this.#failures++;
       this.#scheduleReconnect();
-      this.#o.onClose({ wasOpen: false, code: 1006, reason: 'invalid URL', attempt: this.#failures });
+      this.#o.onClose({ wasOpen: false, code: 1006, reason: refused, attempt: this.#failures });
       return;
     }
-    ws.binaryType = 'arraybuffer';
+    const socket = ws;
+    socket.binaryType = 'arraybuffer';
     let opened = false;
-    ws.onopen = () => {
+    socket.onopen = () => {
       opened = true;
       const attempt = this.#failures;
       if (this.#everOpened) this.reconnects++;
@@ -60,18 +69,18 @@ export class Transport {
       this.#failures = 0;
       this.#o.onOpen(attempt);
     };
-    ws.onmessage = (e: MessageEvent<ArrayBuffer | string>) => {
+    socket.onmessage = (e: MessageEvent<ArrayBuffer | string>) => {
       this.bytesReceived += typeof e.data === 'string' ? e.data.length : e.data.byteLength;
       this.#o.onMessage(e.data);
     };
-    ws.onclose = (e) => {
-      if (this.#ws !== ws) return;
+    socket.onclose = (e) => {
+      if (this.#ws !== socket) return;
       this.#ws = undefined;
       if (!opened) this.#failures++;
       if (!this.#closed) this.#scheduleReconnect();
       this.#o.onClose({ wasOpen: opened, code: e.code, reason: e.reason, attempt: this.#failures });
     };
-    this.#ws = ws;
+    this.#ws = socket;
   }
 
   #scheduleReconnect(): void {

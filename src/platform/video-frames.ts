@@ -2,7 +2,7 @@ import { openDB, type IDBPDatabase } from 'idb';
 import { LipsyncError, reason } from '../core/errors.js';
 import { FPS } from '../core/protocol.js';
 import { demuxMp4 } from '../core/mp4.js';
-import { extractFrames, frameCacheWriter, framesWorkerUrl, type CacheMeta, type CacheTarget, type ExtractJob, type ExtractMessage } from './frames-worker.js';
+import { extractFrames, frameCacheWriter, framesWorkerUrls, type CacheMeta, type CacheTarget, type ExtractJob, type ExtractMessage } from './frames-worker.js';
 
 /** The model video as frames: JPEG blobs at 25 fps, frame i showing t = (i + 0.5) / 25 s. */
 export interface VideoFrames {
@@ -74,10 +74,10 @@ interface WorkerHandle {
   failed: boolean;
 }
 
-function startWorker(o: LoadOptions): WorkerHandle | undefined {
+function startWorker(url: string | undefined): WorkerHandle | undefined {
   try {
-    if (typeof Worker === 'undefined') return undefined;
-    const handle = { worker: new Worker(framesWorkerUrl(o.workerUrl)), failed: false };
+    if (typeof Worker === 'undefined' || !url) return undefined;
+    const handle = { worker: new Worker(url), failed: false };
     // A Worker that cannot load (a CSP without blob:, a bad override URL) says so here, maybe
     // before the job is posted.
     handle.worker.addEventListener('error', (e) => {
@@ -112,20 +112,33 @@ async function extractWithWebCodecs(
   held: () => number[],
   sink: Sink,
   worker: WorkerHandle | undefined,
+  urls: string[],
   cache: CacheTarget | undefined,
 ): Promise<'worker' | 'main' | undefined> {
   const job: ExtractJob = { bytes, maxFrames: o.maxFrames, have: held(), fps: FPS, quality: JPEG_QUALITY, maxFps: EXTRACT_MAX_FPS, ...(cache ? { cache } : {}) };
   let result: Extract<ExtractMessage, { type: 'end' }> | undefined;
+  let started = false;
   const receive = (m: ExtractMessage) => {
+    started ||= m.type === 'start';
     if (m.type === 'start') sink.start(m.width, m.height, m.total);
     else if (m.type === 'frame') sink.frame(m.index, m.blob);
     else if (m.type === 'preview') sink.preview(m.index, m.bitmap);
     else if (m.type === 'cache-error') o.onCacheUnavailable(m.message);
     else result = m;
   };
-  if (worker && !worker.failed) {
-    const w = worker.worker;
-    await new Promise<void>((resolve) => {
+  // The Worker started early, else the next place it loads from (inline, then the file next to
+  // the bundle); one that fails to load gives way to the next, then to the main thread.
+  for (let w = worker; w; w = startWorker(urls.shift())) {
+    if (!w.failed) await runIn(w.worker);
+    if (o.signal.aborted) throw new DOMException('aborted', 'AbortError');
+    if (result) return finish(result, 'worker');
+    // It ran and died: the main thread extracts what is still missing (`job.bytes` was not
+    // transferred, so it is still ours).
+    if (started) break;
+  }
+  // Runs the job in `w` until it ends, fails or goes silent.
+  function runIn(w: Worker): Promise<void> {
+    return new Promise<void>((resolve) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const stop = () => {
         clearTimeout(timer);
@@ -143,16 +156,13 @@ async function extractWithWebCodecs(
         receive(e.data);
         if (e.data.type === 'end') stop();
       };
-      // It failed to load or died: the main thread takes over from the frames received.
+      // It failed to load or died.
       w.onerror = stop;
       watch();
       w.postMessage(job);
     });
-    if (o.signal.aborted) throw new DOMException('aborted', 'AbortError');
-    if (result) return finish(result, 'worker');
-    // Fall through: the main thread extracts what is still missing (`job.bytes` was not
-    // transferred, so it is still ours).
   }
+
   result = undefined;
   // Taking over from a Worker that wrote some frames already: those stay.
   const have = held();
@@ -282,7 +292,14 @@ export async function loadVideoFrames(o: LoadOptions): Promise<VideoFrames> {
 
   let worker: WorkerHandle | undefined;
   // The cache's version check (HEAD) runs while IndexedDB opens.
-  const head = o.cache === 'indexeddb' ? fetch(o.url, { method: 'HEAD', signal: o.signal }).catch(() => undefined) : undefined;
+  // Its (empty) body is read, so the request completes instead of being cancelled unread.
+  const head =
+    o.cache === 'indexeddb'
+      ? fetch(o.url, { method: 'HEAD', signal: o.signal }).then(
+          (r) => r.arrayBuffer().then(() => r, () => r),
+          () => undefined,
+        )
+      : undefined;
   if (o.cache === 'indexeddb') {
     try {
       db = await openCache(o.model);
@@ -329,7 +346,8 @@ export async function loadVideoFrames(o: LoadOptions): Promise<VideoFrames> {
     }
 
     const path = o.path ?? 'auto';
-    if (path !== 'video') worker = startWorker(o);
+    const urls = framesWorkerUrls(o.workerUrl);
+    if (path !== 'video') worker = startWorker(urls.shift());
     let response: Response;
     try {
       response = await fetch(o.url, { signal: o.signal });
@@ -343,7 +361,7 @@ export async function loadVideoFrames(o: LoadOptions): Promise<VideoFrames> {
     const cache: CacheTarget | undefined = db ? { db: cacheName(o.model), key: cacheKey, reset: !cacheValid } : undefined;
     try {
       const blob = await response.blob();
-      const fast = path === 'video' ? undefined : await extractWithWebCodecs(await blob.arrayBuffer(), o, held, sink, worker, cache);
+      const fast = path === 'video' ? undefined : await extractWithWebCodecs(await blob.arrayBuffer(), o, held, sink, worker, urls, cache);
       if (!fast && path === 'webcodecs') throw new Error('WebCodecs cannot decode it');
       via = fast ?? 'video';
       if (!fast) {

@@ -531,7 +531,8 @@ describe('<lipsync-session> end to end, contexts, streams and the worklet file',
     cleanup.push(() => broken.remove());
     await broken.start();
     expect(broken.state).to.equal('error');
-    expect(errors[0]!.detail.message).to.contain('audio could not start');
+    expect(errors[0]!.detail).to.include({ code: 'mic-unavailable' });
+    expect(errors[0]!.detail.message).to.contain('/dist/no-such-worklet.js');
 
     Session.workletUrl = '/dist/lipsync-capture-worklet.js';
     const el = createSession(attrs);

@@ -122,7 +122,8 @@ describe('model video frames', function () {
     expect(seen[0]).to.deep.equal(['start 720x1280', 250]);
     expect(seen.slice(1).map(([, i]) => i).join(',')).to.equal(Array.from({ length: 250 }, (_, i) => i).join(','));
     expect(video.frames).to.have.length(250);
-    console.log(`demo video: frame 0 offered after ${firstAt.toFixed(0)} ms, all 250 after ${all.toFixed(0)} ms (${((250 / all) * 1000).toFixed(0)} frames/s)`);
+    const bytes = video.frames.reduce((n, f) => n + f.size, 0);
+    console.log(`demo video: frame 0 offered after ${firstAt.toFixed(0)} ms, all 250 after ${all.toFixed(0)} ms (${((250 / all) * 1000).toFixed(0)} frames/s); JPEG frames ${(bytes / 1e6).toFixed(1)} MB in all`);
     expect(firstAt, 'frame 0 long before the end').to.be.below(all / 4);
     expect(250 / (all / 1000), 'extraction outruns playback (25 frames/s)').to.be.above(25);
   });

@@ -18,10 +18,15 @@ export type CanvasView = 'composite' | 'inference';
  * @attr {string} session - Id of a `<lipsync-session>` elsewhere in the page, when not inside one.
  *
  * @csspart canvas - The `<canvas>` the view draws into.
- * @csspart start - The start button shown before the session runs.
+ * @csspart start - The start button shown before the session runs (at the bottom, clear of the face).
+ * @csspart message - What keeps the avatar from working, in words (`role="status"`); empty and
+ *   taking no room when all is well.
  * @cssprop [--lipsync-canvas-background=#000] - Colour around the letterboxed video.
  * @cssprop [--lipsync-start-background=rgb(0 0 0 / 0.65)] - Background of the start button.
  * @cssprop [--lipsync-start-color=#fff] - Text colour of the start button.
+ * @cssprop [--lipsync-max-height=80vh] - Tallest the view gets when the page sets no size (the aspect is kept).
+ * @cssprop [--lipsync-message-background=rgb(0 0 0 / 0.75)] - Background of the message.
+ * @cssprop [--lipsync-message-color=#fff] - Text colour of the message.
  */
 export class LipsyncCanvasElement extends LitElement {
   static override styles = styles;
@@ -53,7 +58,10 @@ export class LipsyncCanvasElement extends LitElement {
 
   protected override willUpdate(): void {
     const snapshot = this.#session.snapshot;
-    this.style.setProperty('--_aspect', `${snapshot?.videoWidth ?? 720} / ${snapshot?.videoHeight ?? 1280}`);
+    const w = snapshot?.videoWidth ?? 720;
+    const h = snapshot?.videoHeight ?? 1280;
+    this.style.setProperty('--_aspect', `${w} / ${h}`);
+    this.style.setProperty('--_ratio', String(w / h));
     if (snapshot) this.#session.session?.requestVideo();
   }
 
@@ -65,9 +73,13 @@ export class LipsyncCanvasElement extends LitElement {
       ? `Avatar ${this.view === 'inference' ? 'inference view' : 'video'} of model "${snapshot.config.model}", ${snapshot.state}`
       : 'Avatar video, not attached to a session';
     const canStart = snapshot && (snapshot.state === 'idle' || snapshot.state === 'ready') && this.view === 'composite';
+    // The message region is always there (a live region announces changes, not its creation);
+    // empty, it takes no room.
     return html`<canvas part="canvas" role="img" aria-label=${label} width=${width} height=${height}></canvas>${canStart
-        ? html`<button part="start" type="button" @click=${() => void this.#session.session?.start()}>Start</button>`
-        : nothing}`;
+        ? html`<button part="start" type="button" aria-label=${`Start the avatar of model "${snapshot.config.model}"`} @click=${() => void this.#session.session?.start()}>
+            Start
+          </button>`
+        : nothing}<p part="message" role="status">${snapshot?.message ?? ''}</p>`;
   }
 
   #draw(now: number): void {

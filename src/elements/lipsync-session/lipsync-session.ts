@@ -10,7 +10,8 @@ import {
   type RawSessionConfig,
 } from '../../core/config.js';
 import { ErrorFolder } from '../../core/error-folding.js';
-import { LipsyncError, reason } from '../../core/errors.js';
+import { LipsyncError, reason, type LipsyncErrorCode } from '../../core/errors.js';
+import { VIEW_MESSAGES, type ViewMessageKey } from '../../core/messages.js';
 import { SessionEngine, idleMetrics, type SessionMetrics } from '../../platform/session-engine.js';
 import { FrameBank, clearVideoCache, loadVideoFrames } from '../../platform/video-frames.js';
 import type { FrameView } from '../../context/session-context.js';
@@ -57,7 +58,7 @@ const playbackDelayConverter = {
  * @fires {CustomEvent<{speaking: boolean}>} lipsync-speaking-change - The played-back audio started or stopped being speech.
  * @fires {CustomEvent<{loaded: number, total: number}>} lipsync-progress - Model video frames extracted so far (or read from the cache).
  * @fires {CustomEvent<SessionMetrics>} lipsync-metrics - The metrics, once a second while running.
- * @fires {CustomEvent<{code: string, message: string, recoverable: boolean, count: number}>} lipsync-error - Something went wrong; `code` says what: `mic-denied`, `mic-unavailable`, `video-load-failed`, `server-unreachable`, `protocol-error`, `inference-error`, `inference-timeout`, `cache-unavailable` or `invalid-attribute`.
+ * @fires {CustomEvent<{code: string, message: string, recoverable: boolean, count: number}>} lipsync-error - Something went wrong; `code` says what: `mic-denied`, `mic-unavailable`, `audio-load-failed`, `video-load-failed`, `server-unreachable`, `protocol-error`, `inference-error`, `inference-timeout`, `cache-unavailable` or `invalid-attribute`.
  */
 export class LipsyncSessionElement extends LitElement {
   static override styles = styles;
@@ -136,6 +137,7 @@ export class LipsyncSessionElement extends LitElement {
     videoHeight: 1280,
     videoLoaded: 0,
     videoTotal: 0,
+    message: '',
     metricsLine: '',
   });
 
@@ -256,6 +258,7 @@ export class LipsyncSessionElement extends LitElement {
     if (key === this.#videoKey) return;
     this.#videoKey = key;
     this.#videoFailed = false;
+    this.#setProblem('video', undefined);
     this.#videoAbort?.abort();
     const abort = new AbortController();
     this.#videoAbort = abort;
@@ -302,6 +305,7 @@ export class LipsyncSessionElement extends LitElement {
       (err: unknown) => {
         if (abort.signal.aborted) return;
         this.#videoFailed = true;
+        this.#setProblem('video', 'video-load-failed');
         this.#bank?.close();
         this.#bank = undefined;
         if ((this.state === 'loading' || this.state === 'ready') && !this.#engine) this.#store.update({ state: 'error' });
@@ -372,6 +376,7 @@ export class LipsyncSessionElement extends LitElement {
       this.#videoKey = '';
       this.#loadVideo();
     }
+    this.#setProblem('start', undefined);
     const snapshot = this.#store.getState();
     this.#store.update({ state: 'loading' });
     // A listener of that change may have stopped us already.
@@ -387,6 +392,7 @@ export class LipsyncSessionElement extends LitElement {
       if (this.#engine !== engine) return;
       this.#engine = undefined;
       this.#store.update({ state: 'error', connected: false });
+      this.#setProblem('start', LipsyncSessionElement.#viewKey(err, 'mic-unavailable'));
       if (err instanceof LipsyncError) this.#errors.report(err.code, err.message, err.recoverable);
       else this.#errors.report('mic-unavailable', `audio could not start: ${reason(err)}`, false);
       return;
@@ -416,11 +422,15 @@ export class LipsyncSessionElement extends LitElement {
         return [videoWidth, videoHeight];
       },
       onConnection: (connected, attempt) => {
+        if (connected) this.#setProblem('server', undefined);
         this.#store.update({ connected });
         emit(this, 'lipsync-connection-change', { connected, attempt });
       },
       onFrame: (frameId, latency) => emit(this, 'lipsync-frame', { frameId, latency }),
-      onError: (code, message, recoverable) => this.#errors.report(code, message, recoverable),
+      onError: (code, message, recoverable) => {
+        if (code === 'server-unreachable') this.#setProblem('server', 'server-unreachable');
+        this.#errors.report(code, message, recoverable);
+      },
       onSpeaking: (speaking) => emit(this, 'lipsync-speaking-change', { speaking }),
     });
   }
@@ -446,6 +456,7 @@ export class LipsyncSessionElement extends LitElement {
     this.#gesture?.abort();
     const engine = this.#engine;
     this.#engine = undefined;
+    this.#setProblem('server', undefined);
     if (!engine) return;
     // The final figures stay readable after stop(), until the next start().
     this.#lastMetrics = engine.metrics();
@@ -493,6 +504,8 @@ export class LipsyncSessionElement extends LitElement {
     const { config, problems } = resolveSessionConfig(raw, (name) => this.getAttribute(name));
     this.#reportProblems(problems);
     const fatal = problems.some((p) => p.fatal);
+    const fatalAttribute = problems.find((p) => p.fatal)?.attribute;
+    this.#setProblem('config', fatalAttribute === 'server' ? 'invalid-server' : fatalAttribute === 'model' ? 'invalid-model' : undefined);
     const current = this.#store.getState().state;
     const state: SessionState = fatal ? 'error' : current === 'error' && !this.#videoFailed ? 'idle' : current;
     this.#fatal = fatal;
@@ -505,6 +518,22 @@ export class LipsyncSessionElement extends LitElement {
       this.#autostarted = true;
       queueMicrotask(() => void this.start());
     }
+  }
+
+  /** What the views say, by where it comes from; the first one present is shown. */
+  readonly #problems = new Map<'config' | 'video' | 'start' | 'server', ViewMessageKey>();
+
+  #setProblem(source: 'config' | 'video' | 'start' | 'server', key: ViewMessageKey | undefined): void {
+    if (key) this.#problems.set(source, key);
+    else this.#problems.delete(source);
+    const shown = (['config', 'video', 'start', 'server'] as const).map((k) => this.#problems.get(k)).find(Boolean);
+    this.#store.update({ message: shown ? VIEW_MESSAGES[shown] : '' });
+  }
+
+  /** The view message for an error that stopped start() or the video. */
+  static #viewKey(err: unknown, fallback: LipsyncErrorCode): ViewMessageKey | undefined {
+    const code = err instanceof LipsyncError ? err.code : fallback;
+    return (err instanceof LipsyncError && err.view) || (code in VIEW_MESSAGES ? (code as ViewMessageKey) : undefined);
   }
 
   #fatal = false;
