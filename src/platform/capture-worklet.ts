@@ -1,4 +1,5 @@
 import { Resampler } from '../core/resampler.js';
+import { scriptUrls } from './script-urls.js';
 
 /** Messages the capture worklet posts to the main thread. */
 export type WorkletMessage =
@@ -93,17 +94,10 @@ export function workletSource(): string {
   return `(${workletMain.toString()})((${Resampler.toString()}), ${JSON.stringify(WORKLET_NAME)});`;
 }
 
-let blobUrl: string | undefined;
-
 /** The worklet as a file shipped next to the bundle (`dist/`), for a CSP that forbids blob: scripts. */
 export const WORKLET_FILE = 'lipsync-capture-worklet.js';
 
-/**
- * Where to load the worklet from, in order: `override` alone (a same-origin URL the page set),
- * else a Blob URL of the inline source (made once per page), then the file next to this module.
- */
+/** Where to load the worklet from, in order (see `scriptUrls`). */
 export function workletUrls(override?: string | null): string[] {
-  if (override) return [override];
-  blobUrl ??= URL.createObjectURL(new Blob([workletSource()], { type: 'text/javascript' }));
-  return [blobUrl, new URL(`./${WORKLET_FILE}`, import.meta.url).href];
+  return scriptUrls(WORKLET_FILE, workletSource, override);
 }

@@ -1,4 +1,5 @@
 import { demuxMp4 } from '../core/mp4.js';
+import { scriptUrls } from './script-urls.js';
 
 /** Where extracted frames are cached: the model's IndexedDB database, the video version's key. */
 export interface CacheTarget {
@@ -269,17 +270,10 @@ export function framesWorkerSource(): string {
   return `(${workerMain.toString()})((${extractFrames.toString()}), (${demuxMp4.toString()}), (${frameCacheWriter.toString()}));`;
 }
 
-let blobUrl: string | undefined;
-
 /** The Worker as a file shipped next to the bundle (`dist/`), for a CSP that forbids blob: workers. */
 export const FRAMES_WORKER_FILE = 'lipsync-frames-worker.js';
 
-/**
- * Where to load the frames Worker from, in order: `override` alone (a same-origin URL the page
- * set), else a Blob URL of the inline source (made once per page), then the file next to this module.
- */
+/** Where to load the frames Worker from, in order (see `scriptUrls`). */
 export function framesWorkerUrls(override?: string | null): string[] {
-  if (override) return [override];
-  blobUrl ??= URL.createObjectURL(new Blob([framesWorkerSource()], { type: 'text/javascript' }));
-  return [blobUrl, new URL(`./${FRAMES_WORKER_FILE}`, import.meta.url).href];
+  return scriptUrls(FRAMES_WORKER_FILE, framesWorkerSource, override);
 }

@@ -1,17 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
+import { launchChromium, startTestDemo, type TestDemo } from './browser.js';
 
 // Issue 13: a page as a CMS editor makes it — the script tag and the elements, no page script,
 // no page CSS, a strict Content-Security-Policy — served with the built dist/ as it ships.
 
-interface Demo {
-  url: string;
-  close(): Promise<void>;
-}
 
 const csp = (ws: string) =>
   `default-src 'self'; script-src 'self'; style-src 'self'; worker-src 'self'; connect-src 'self' ${ws}; img-src 'self' blob: data:; media-src 'self' blob:`;
@@ -52,40 +47,28 @@ async function closedPort(): Promise<number> {
 }
 
 describe('a CMS page: script tag and elements only, strict CSP, no page CSS (issue 13)', { timeout: 180_000 }, () => {
-  let demo: Demo;
+  let demo: TestDemo;
   let browser: Browser;
   let dead = 0;
-  const base = () => demo.url.replace(/\/demo\/$/, '');
+  const base = () => demo.origin;
   const requests: string[] = [];
   const failedRequests: string[] = [];
 
   before(async () => {
     dead = await closedPort();
-    const { startDemo } = await import(pathToFileURL(resolve('scripts/start.mjs')).href);
-    demo = await startDemo({
-      port: 0,
-      wsPort: 0,
-      runBuild: false,
-      log: () => {},
-      server: { profile: 'gpu' },
-      pages: (ws: string) => {
-        const file = `input="file" audio-src="/demo/audio/speech.wav" autostart`;
-        return {
-          '/cms/ok.html': cmsPage(ws, `server="${ws}" model="demo" models-base="/demo/models" ${file}`),
-          // The editor typed a wrong port (the CSP allows it: the server is what is wrong).
-          '/cms/unreachable.html': cmsPage(`${ws} ws://127.0.0.1:${dead}`, `server="ws://127.0.0.1:${dead}" model="demo" models-base="/demo/models" ${file}`),
-          '/cms/no-model.html': cmsPage(ws, `server="${ws}" model="" models-base="/demo/models" ${file}`),
-          '/cms/no-audio.html': cmsPage(ws, `server="${ws}" model="demo" models-base="/demo/models" input="file" audio-src="/demo/audio/missing.wav" autostart`),
-          // The CSP does not allow the server: the view says it cannot reach it, not nothing.
-          '/cms/csp-blocks-server.html': cmsPage(ws, `server="ws://127.0.0.1:${dead}" model="demo" models-base="/demo/models" ${file}`),
-        };
-      },
+    demo = await startTestDemo((ws) => {
+      const file = `input="file" audio-src="/demo/audio/speech.wav" autostart`;
+      return {
+        '/cms/ok.html': cmsPage(ws, `server="${ws}" model="demo" models-base="/demo/models" ${file}`),
+        // The editor typed a wrong port (the CSP allows it: the server is what is wrong).
+        '/cms/unreachable.html': cmsPage(`${ws} ws://127.0.0.1:${dead}`, `server="ws://127.0.0.1:${dead}" model="demo" models-base="/demo/models" ${file}`),
+        '/cms/no-model.html': cmsPage(ws, `server="${ws}" model="" models-base="/demo/models" ${file}`),
+        '/cms/no-audio.html': cmsPage(ws, `server="${ws}" model="demo" models-base="/demo/models" input="file" audio-src="/demo/audio/missing.wav" autostart`),
+        // The CSP does not allow the server: the view says it cannot reach it, not nothing.
+        '/cms/csp-blocks-server.html': cmsPage(ws, `server="ws://127.0.0.1:${dead}" model="demo" models-base="/demo/models" ${file}`),
+      };
     });
-    browser = await puppeteer.launch({
-      executablePath: process.env['CHROME_PATH'] || '/usr/bin/chromium',
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {

@@ -1,13 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
+import { launchChromium, startTestDemo, type TestDemo } from './browser.js';
 
-interface Demo {
-  url: string;
-  close(): Promise<void>;
-}
 
 // Issue 12, read from the screen of a real Chromium: the avatar is on screen at once, on an
 // empty profile and on a second visit, and speech is never heard over a black or frozen view.
@@ -90,29 +85,19 @@ async function firstFrame(p: Page): Promise<number> {
 }
 
 describe('the avatar on screen at once (issue 12)', { timeout: 240_000 }, () => {
-  let demo: Demo;
+  let demo: TestDemo;
   let browser: Browser;
-  const base = () => demo.url.replace(/\/demo\/$/, '');
+  const base = () => demo.origin;
 
   before(async () => {
-    const { startDemo } = await import(pathToFileURL(resolve('scripts/start.mjs')).href);
-    demo = await startDemo({
-      port: 0,
-      wsPort: 0,
-      runBuild: false,
-      log: () => {},
-      server: { profile: 'gpu' },
-      serve: [['/test/fixtures/', 'test/fixtures']],
-      pages: (ws: string) => ({
+    demo = await startTestDemo(
+      (ws) => ({
         '/test/still.html': { html: page(ws, '') },
         '/test/autostart.html': { html: page(ws, `input="file" audio-src="/demo/audio/speech.wav" autostart`) },
       }),
-    });
-    browser = await puppeteer.launch({
-      executablePath: process.env['CHROME_PATH'] || '/usr/bin/chromium',
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
-    });
+      [['/test/fixtures/', 'test/fixtures']],
+    );
+    browser = await launchChromium();
   });
 
   after(async () => {
