@@ -22,8 +22,10 @@ describe('bench smoke run', () => {
     assert.ok(r.extraction.cachedMs < r.extraction.coldMs, 'the cached load is faster');
     for (const k of ['cold', 'cached'] as const) {
       for (const m of ['firstFrameMs', 'readyMs', 'allFramesMs', 'mainThreadMs']) finite(r.extraction[k][m], `${k} ${m}`);
-      assert.ok(r.extraction[k].firstFrameMs < r.extraction[k].allFramesMs, `${k}: the first frame before the last`);
     }
+    // Cold, the avatar is on screen long before the last frame is extracted (from the cache all
+    // may be read before the first is drawn).
+    assert.ok(r.extraction.cold.firstFrameMs < r.extraction.cold.allFramesMs / 4, 'cold: the first frame long before the last');
     for (const k of ['captureToSendMs', 'responseToFrameReadyMs', 'requestToResponseMs'] as const) {
       finite(r.oneSession[k].p50, `${k} p50`);
       finite(r.oneSession[k].p99, `${k} p99`);
