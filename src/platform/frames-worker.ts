@@ -105,7 +105,7 @@ export interface ExtractJob {
   have: number[];
   fps: number;
   quality: number;
-  /** At most this many frames per second are extracted (0: as fast as it goes). */
+  /** At most this many frames per second are extracted to begin with (0: as fast as it goes); `pace` messages change it. */
   maxFps: number;
   /** Cache each frame there as it is extracted. */
   cache?: CacheTarget;
@@ -133,6 +133,7 @@ export async function extractFrames(
   job: ExtractJob,
   post: (m: ExtractMessage, transfer?: Transferable[]) => void,
   aborted: () => boolean,
+  pace: () => number = () => job.maxFps,
 ): Promise<void> {
   if (typeof VideoDecoder === 'undefined' || typeof OffscreenCanvas === 'undefined') return post({ type: 'end', unsupported: true, error: 'no WebCodecs' });
   const bytes = new Uint8Array(job.bytes);
@@ -152,7 +153,9 @@ export async function extractFrames(
   const cache = job.cache && cacheWriter(job.cache, (message) => post({ type: 'cache-error', message }));
   cache?.start(width, height, total);
   const have = new Set(job.have);
-  const began = performance.now();
+  // Paced (see `pace`): each posted frame moves the time the next may be posted.
+  let paced = 0;
+  let dueAt = performance.now();
   const canvas = new OffscreenCanvas(width, height);
   const ctx = canvas.getContext('2d')!;
   // Encoded frames are reported in index order: one finished early waits for those before it.
@@ -235,10 +238,13 @@ export async function extractFrames(
       // Bounded work in flight: a few samples queued and a few canvas copies being encoded
       // (each copy is width × height × 4 bytes).
       while (!failure && (decoder.decodeQueueSize > 4 || encoding > 3)) await progress();
-      // Paced: fast enough to stay well ahead of playback, slow enough to leave CPU time to a
-      // session that started at the first frame (it shares the cores).
-      const ahead = job.maxFps > 0 ? posted / job.maxFps - (performance.now() - began) / 1000 : 0;
-      if (ahead > 0) await new Promise((r) => setTimeout(r, ahead * 1000));
+      // Paced while a session runs: ahead of playback, leaving it the CPU (it shares the cores).
+      for (; paced < posted; paced++) {
+        const fps = pace();
+        dueAt = fps > 0 ? Math.max(dueAt, performance.now() - 1000 / fps) + 1000 / fps : performance.now();
+      }
+      const wait = dueAt - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     }
     if (!failure && !aborted()) await decoder.flush();
   } catch (err) {
@@ -258,10 +264,16 @@ export async function extractFrames(
 
 /** The Worker: one job per Worker, then it closes. */
 function workerMain(extract: typeof extractFrames, demux: typeof demuxMp4, cacheWriter: typeof frameCacheWriter): void {
-  const scope = globalThis as unknown as { onmessage: ((e: MessageEvent<ExtractJob>) => void) | null; postMessage(m: ExtractMessage, transfer?: Transferable[]): void; close(): void };
+  const scope = globalThis as unknown as { onmessage: ((e: MessageEvent<unknown>) => void) | null; postMessage(m: ExtractMessage, transfer?: Transferable[]): void; close(): void };
+  let fps = 0;
   scope.onmessage = (e) => {
-    scope.onmessage = null;
-    void extract(demux, cacheWriter, e.data, (m, transfer) => scope.postMessage(m, transfer ?? []), () => false).finally(() => scope.close());
+    const m = e.data as ExtractJob | { type: 'pace'; fps: number };
+    if ('type' in m) {
+      fps = m.fps;
+      return;
+    }
+    fps = m.maxFps;
+    void extract(demux, cacheWriter, m, (msg, transfer) => scope.postMessage(msg, transfer ?? []), () => false, () => fps).finally(() => scope.close());
   };
 }
 

@@ -32,6 +32,11 @@ export interface LoadOptions {
   onPreview?(index: number, bitmap: ImageBitmap): void;
   /** Frame `index` can be shown (extracted frames come in index order; cached ones first to last). */
   onFrame?(index: number, blob: Blob): void;
+  /**
+   * At most this many frames a second, asked again as extraction goes (0: as fast as it goes).
+   * A session paces extraction while it runs, so that it keeps the CPU.
+   */
+  extractionFps?: () => number;
   /** Where the frames Worker loads from (a same-origin URL, for a CSP without `blob:`); default inline. */
   workerUrl?: string | null;
   /** Extraction path: WebCodecs where it can decode the video, else `<video>` (`auto`); or one forced (tests, benchmarks). */
@@ -39,8 +44,8 @@ export interface LoadOptions {
 }
 
 const JPEG_QUALITY = 0.8;
-/** Extraction pace: twice playback's 25 frames/s (see `ExtractJob.maxFps`). */
-const EXTRACT_MAX_FPS = 50;
+/** How often the Worker is told the pace (`LoadOptions.extractionFps`). */
+const PACE_POLL_MS = 200;
 /** Cached frames read per IndexedDB read after frame 0. */
 const CACHE_READ_BATCH = 25;
 const STEP_TIMEOUT_MS = 15_000;
@@ -115,7 +120,7 @@ async function extractWithWebCodecs(
   urls: string[],
   cache: CacheTarget | undefined,
 ): Promise<'worker' | 'main' | undefined> {
-  const job: ExtractJob = { bytes, maxFrames: o.maxFrames, have: held(), fps: FPS, quality: JPEG_QUALITY, maxFps: EXTRACT_MAX_FPS, ...(cache ? { cache } : {}) };
+  const job: ExtractJob = { bytes, maxFrames: o.maxFrames, have: held(), fps: FPS, quality: JPEG_QUALITY, maxFps: o.extractionFps?.() ?? 0, ...(cache ? { cache } : {}) };
   let result: Extract<ExtractMessage, { type: 'end' }> | undefined;
   let started = false;
   const receive = (m: ExtractMessage) => {
@@ -140,8 +145,10 @@ async function extractWithWebCodecs(
   function runIn(w: Worker): Promise<void> {
     return new Promise<void>((resolve) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
+      let pacer: ReturnType<typeof setInterval> | undefined;
       const stop = () => {
         clearTimeout(timer);
+        clearInterval(pacer);
         w.terminate();
         o.signal.removeEventListener('abort', stop);
         resolve();
@@ -151,6 +158,11 @@ async function extractWithWebCodecs(
         timer = setTimeout(stop, WORKER_SILENCE_MS);
       };
       o.signal.addEventListener('abort', stop);
+      let fps = job.maxFps;
+      pacer = setInterval(() => {
+        const now = o.extractionFps?.() ?? 0;
+        if (now !== fps) w.postMessage({ type: 'pace', fps: (fps = now) });
+      }, PACE_POLL_MS);
       w.onmessage = (e: MessageEvent<ExtractMessage>) => {
         watch();
         receive(e.data);
@@ -167,7 +179,7 @@ async function extractWithWebCodecs(
   // Taking over from a Worker that wrote some frames already: those stay.
   const have = held();
   const rest = cache && have.length ? { ...cache, reset: false } : cache;
-  await extractFrames(demuxMp4, frameCacheWriter, { ...job, have, ...(rest ? { cache: rest } : {}) }, receive, () => o.signal.aborted);
+  await extractFrames(demuxMp4, frameCacheWriter, { ...job, have, ...(rest ? { cache: rest } : {}) }, receive, () => o.signal.aborted, () => o.extractionFps?.() ?? 0);
   if (o.signal.aborted) throw new DOMException('aborted', 'AbortError');
   return finish(result, 'main');
 

@@ -39,8 +39,14 @@ const observer = `(() => {
   };
   // Read in a task right after each animation frame's callbacks (the views draw in theirs), and
   // stamped with that frame's time.
+  // Also which slot the session shows and whether with its AI frame (what the view draws).
+  const slot = (now) => {
+    const f = document.querySelector('lipsync-session')?.sessionContext?.frameAt(now);
+    return f ? [f.frameId, f.ai ? 1 : 0] : [-1, 0];
+  };
   const tick = (now) => {
-    setTimeout(() => R.frames.push([now, read()]), 0);
+    const [id, ai] = slot(now);
+    setTimeout(() => R.frames.push([now, read(), id, ai]), 0);
     if (R.frames.length < 20000) requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);
@@ -61,7 +67,8 @@ const observer = `(() => {
 })();`;
 
 interface Seen {
-  frames: Array<[number, number]>;
+  /** Per animation frame: time, base frame number on screen, slot shown, 1 if with its AI frame. */
+  frames: Array<[number, number, number, number]>;
   audio: Array<[number, number, number]>;
   loaded: number;
   total: number;
@@ -158,61 +165,78 @@ describe('the avatar on screen at once (issue 12)', { timeout: 240_000 }, () => 
   });
 
   it('with autostart on an empty profile (gpu server), speech is never heard over a black or frozen view', async () => {
-    const results: Array<{ lateFrames: number; label: string }> = [];
-    const context = await browser.createBrowserContext();
-    try {
-      // Cold (extraction racing the running session), then warm (all frames cached).
-      for (const label of ['empty profile', 'cached']) {
-        const p = await open(context, `${base()}/test/autostart.html`);
-        await p.waitForFunction(() => document.querySelector('lipsync-session')?.getAttribute('data-state') === 'running', { timeout: 15_000, polling: 50 });
-        await new Promise((r) => setTimeout(r, 9000));
-        const seen = await read(p);
-        const lateFrames = await p.evaluate(() => (document.querySelector('lipsync-session') as unknown as { metrics: { lateFrames: number } }).metrics.lateFrames);
-        await p.close();
-        results.push({ lateFrames, label });
+    const results: Array<{ lateFrames: number; label: string; mouthless: number; speechSlots: number }> = [];
+    // Twice: an empty profile (extraction racing the running session), then the same profile
+    // with every frame cached. Late frames vary run to run (8–16 in cached runs here).
+    for (let round = 0; round < 2; round++) {
+      const context = await browser.createBrowserContext();
+      try {
+        for (const label of ['empty profile', 'cached']) {
+          const p = await open(context, `${base()}/test/autostart.html`);
+          await p.waitForFunction(() => document.querySelector('lipsync-session')?.getAttribute('data-state') === 'running', { timeout: 15_000, polling: 50 });
+          await new Promise((r) => setTimeout(r, 9000));
+          const seen = await read(p);
+          const lateFrames = await p.evaluate(() => (document.querySelector('lipsync-session') as unknown as { metrics: { lateFrames: number } }).metrics.lateFrames);
+          await p.close();
+          // Speech slots heard without their AI frame: the mouth that did not move.
+          const speechSlots = new Set<number>();
+          const withAi = new Set<number>();
+          for (const [t, , id, ai] of seen.frames) {
+            if (id < 0) continue;
+            if (ai) withAi.add(id);
+            if (seen.audio.some(([s, d, rms]) => d <= 100 && rms > 0.01 && t >= s && t < s + d)) speechSlots.add(id);
+          }
+          const mouthless = [...speechSlots].filter((id) => !withAi.has(id)).length;
+          results.push({ lateFrames, label, mouthless, speechSlots: speechSlots.size });
 
-        // Every chunk of speech (loud enough to be speech), while it sounds: the view shows a
-        // readable base frame, and it is not frozen — it changes within any 120 ms.
-        // The played-back chunks (40 ms each; the file's own source feeds capture, not the speaker).
-        const chunks = seen.audio.filter(([, d]) => d <= 100);
-        const speech = chunks.filter(([, , rms]) => rms > 0.01);
-        assert.ok(speech.length > 50, `${label}: ${speech.length} speech chunks heard`);
-        const firstHeard = Math.min(...chunks.map(([t]) => t));
-        const lastT = seen.frames.at(-1)![0];
-        const during = seen.frames.filter(([t]) => t >= firstHeard && t <= lastT - 50);
-        const sounding = (t: number) => speech.some(([s, d]) => t >= s && t < s + d);
-        const blank = during.filter(([t, n]) => sounding(t) && n < 0);
-        assert.equal(blank.length, 0, `${label}: animation frames with speech heard over a black or unreadable view: ${JSON.stringify(blank.slice(0, 5))}`);
-        // Time a view stays unchanged while speech sounds (silence the playout inserts before a
-        // held onset does not count: nothing is heard then).
-        let frozenMs = 0;
-        let still = 0;
-        for (let i = 1; i < during.length; i++) {
-          const [t, n] = during[i]!;
-          const [pt, pn] = during[i - 1]!;
-          if (n !== pn) still = 0;
-          else if (sounding(t) && sounding(pt)) frozenMs = Math.max(frozenMs, (still += t - pt));
+          // Every chunk of speech (loud enough to be speech), while it sounds: the view shows a
+          // readable base frame, and it is not frozen — it changes within any 120 ms.
+          // The played-back chunks (40 ms each; the file's own source feeds capture, not the speaker).
+          const chunks = seen.audio.filter(([, d]) => d <= 100);
+          const speech = chunks.filter(([, , rms]) => rms > 0.01);
+          assert.ok(speech.length > 50, `${label}: ${speech.length} speech chunks heard`);
+          const firstHeard = Math.min(...chunks.map(([t]) => t));
+          const lastT = seen.frames.at(-1)![0];
+          const during = seen.frames.filter(([t]) => t >= firstHeard && t <= lastT - 50);
+          const sounding = (t: number) => speech.some(([s, d]) => t >= s && t < s + d);
+          const blank = during.filter(([t, n]) => sounding(t) && n < 0);
+          assert.equal(blank.length, 0, `${label}: animation frames with speech heard over a black or unreadable view: ${JSON.stringify(blank.slice(0, 5))}`);
+          // Time a view stays unchanged while speech sounds (silence the playout inserts before a
+          // held onset does not count: nothing is heard then).
+          let frozenMs = 0;
+          let still = 0;
+          for (let i = 1; i < during.length; i++) {
+            const [t, n] = during[i]!;
+            const [pt, pn] = during[i - 1]!;
+            if (n !== pn) still = 0;
+            else if (sounding(t) && sounding(pt)) frozenMs = Math.max(frozenMs, (still += t - pt));
+          }
+          // The base video's rate while speech sounds: frames advanced over the time it sounded.
+          let advanced = 0;
+          let heardMs = 0;
+          for (let i = 1; i < during.length; i++) {
+            const [t, n] = during[i]!;
+            const [pt, pn] = during[i - 1]!;
+            if (!sounding(t) || !sounding(pt)) continue;
+            heardMs += t - pt;
+            advanced += (n - pn + 250) % 250;
+            if (process.env['FF_DEBUG'] && (n - pn + 250) % 250 > 3) console.log('jump', label, JSON.stringify(during.slice(Math.max(0, i - 4), i + 3)), JSON.stringify(chunks.filter(([c]) => c > pt - 100 && c < t + 60).map(([c, d, r]) => [Math.round(c), Math.round(d), +r.toFixed(3)])));
+          }
+          const rate = advanced / (heardMs / 1000);
+          console.log(`${label}: ${during.length} animation frames after the first heard chunk, ${speech.length} speech chunks; longest unchanged view while speech sounds ${frozenMs.toFixed(0)} ms; base video ${rate.toFixed(1)} frames/s while speech sounds; late frames ${lateFrames}`);
+          assert.ok(frozenMs <= 120, `${label}: view frozen ${frozenMs.toFixed(0)} ms while speech sounded`);
+          assert.ok(rate > 23 && rate < 27, `${label}: base video at ${rate.toFixed(1)} frames/s while speech sounds`);
         }
-        // The base video's rate while speech sounds: frames advanced over the time it sounded.
-        let advanced = 0;
-        let heardMs = 0;
-        for (let i = 1; i < during.length; i++) {
-          const [t, n] = during[i]!;
-          const [pt, pn] = during[i - 1]!;
-          if (!sounding(t) || !sounding(pt)) continue;
-          heardMs += t - pt;
-          advanced += (n - pn + 250) % 250;
-          if (process.env['FF_DEBUG'] && (n - pn + 250) % 250 > 3) console.log('jump', label, JSON.stringify(during.slice(Math.max(0, i - 4), i + 3)), JSON.stringify(chunks.filter(([c]) => c > pt - 100 && c < t + 60).map(([c, d, r]) => [Math.round(c), Math.round(d), +r.toFixed(3)])));
-        }
-        const rate = advanced / (heardMs / 1000);
-        console.log(`${label}: ${during.length} animation frames after the first heard chunk, ${speech.length} speech chunks; longest unchanged view while speech sounds ${frozenMs.toFixed(0)} ms; base video ${rate.toFixed(1)} frames/s while speech sounds; late frames ${lateFrames}`);
-        assert.ok(frozenMs <= 120, `${label}: view frozen ${frozenMs.toFixed(0)} ms while speech sounded`);
-        assert.ok(rate > 23 && rate < 27, `${label}: base video at ${rate.toFixed(1)} frames/s while speech sounds`);
+      } finally {
+        await context.close();
       }
-      // Extraction racing the session costs no late frames: the cold run has no more than the warm one (+2).
-      assert.ok(results[0]!.lateFrames <= results[1]!.lateFrames + 2, `late frames: ${results.map((r) => `${r.label} ${r.lateFrames}`).join(', ')}`);
-    } finally {
-      await context.close();
     }
+    // Extraction racing the session costs the speech no AI frames: the cold runs have no more
+    // speech slots without their frame than the cached ones. (\`lateFrames\` also counts the
+    // silence before the first words, played while their frames are on the way.)
+    const sum = (label: string) => results.filter((r) => r.label === label).reduce((n, r) => n + r.mouthless, 0);
+    const line = results.map((r) => `${r.label}: ${r.mouthless} of ${r.speechSlots} speech slots without their AI frame (late frames ${r.lateFrames})`).join('; ');
+    console.log(line);
+    assert.ok(sum('empty profile') <= sum('cached') + 2, line);
   });
 });

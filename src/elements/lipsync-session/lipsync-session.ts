@@ -20,6 +20,9 @@ import { sessionContext, type LipsyncSessionContext, type SessionSnapshot, type 
 import { emit } from '../events.js';
 import { styles } from './lipsync-session.styles.js';
 
+/** Frames extracted per second while the session runs: ahead of playback's 25, leaving it the CPU. */
+const EXTRACT_FPS_RUNNING = 30;
+
 const playbackDelayConverter = {
   fromAttribute: (value: string | null): PlaybackDelay | undefined =>
     value === null ? undefined : value.trim() === 'auto' ? 'auto' : value.trim() === '' ? NaN : Number(value),
@@ -282,6 +285,8 @@ export class LipsyncSessionElement extends LitElement {
       },
       onCacheUnavailable: (message) => this.#errors.report('cache-unavailable', message, true),
       workerUrl: LipsyncSessionElement.framesWorkerUrl,
+      // As fast as it goes until the session runs, then a little faster than playback.
+      extractionFps: () => (this.#engine ? EXTRACT_FPS_RUNNING : 0),
       // The avatar is usable from its first frame: views hold the nearest extracted frame for
       // one not yet extracted (extraction runs ahead of playback).
       onStart: (width, height, total) => {
