@@ -29,20 +29,41 @@
     }
   };
 
+  // A captured chunk, seen where it reaches the main thread (from the worklet, or forwarded by
+  // the network Worker with the time it was sent).
+  let audioContext;
+  const onChunk = (chunk, sentAt) => {
+    if (!audioContext) return;
+    // The context clock has moved (currentTime − endTime) since the chunk's last sample.
+    const now = performance.now();
+    B.chunks.set(chunk.index, now - (audioContext.currentTime - chunk.endTime) * 1000);
+    if (typeof sentAt === 'number' && !B.sends.has(chunk.index)) B.sends.set(chunk.index, sentAt - performance.timeOrigin);
+    if (P.on) {
+      const fp = fingerprint(chunk.samples);
+      P.fingerprints.set(fp, P.fingerprints.has(fp) ? -1 : chunk.index);
+    }
+  };
   const NativeNode = window.AudioWorkletNode;
   window.AudioWorkletNode = class extends NativeNode {
     constructor(context, name, options) {
       super(context, name, options);
+      audioContext = context;
       this.port.addEventListener('message', (e) => {
-        if (e.data && e.data.type === 'chunk') {
-          // The context clock has moved (currentTime − endTime) since the chunk's last sample.
-          const now = performance.now();
-          B.chunks.set(e.data.index, now - (context.currentTime - e.data.endTime) * 1000);
-          if (P.on) {
-            const fp = fingerprint(e.data.samples);
-            P.fingerprints.set(fp, P.fingerprints.has(fp) ? -1 : e.data.index);
-          }
-        }
+        if (e.data && e.data.type === 'chunk') onChunk(e.data, null);
+      });
+    }
+  };
+  // The session's network Worker: its socket is not the page's, so sends and arrivals are read
+  // from what it tells the page (times since the epoch).
+  const NativeWorker = window.Worker;
+  window.Worker = class extends NativeWorker {
+    constructor(url, options) {
+      super(url, options);
+      if (options?.name !== 'lipsync-net') return;
+      this.addEventListener('message', (e) => {
+        const m = e.data;
+        if (m?.type === 'chunk') onChunk(m.chunk, m.sentAt);
+        else if (m?.type === 'answer' && m.answer.frameId >= 0 && !B.arrivals.has(m.answer.frameId)) B.arrivals.set(m.answer.frameId, m.answer.at - performance.timeOrigin);
       });
     }
   };

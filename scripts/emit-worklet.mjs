@@ -1,6 +1,6 @@
-// Writes dist/lipsync-capture-worklet.js and dist/lipsync-frames-worker.js: the capture worklet
+// Writes dist/lipsync-capture-worklet.js and dist/lipsync-frames-worker.js (the capture worklet
 // and the frames Worker as same-origin files, for pages whose Content-Security-Policy forbids
-// blob: scripts (set LipsyncSessionElement.workletUrl / .framesWorkerUrl).
+// blob: scripts), and dist/lipsync-net-worker.js (the session's network Worker).
 import { build } from 'esbuild';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -18,3 +18,7 @@ for (const [entry, file, exported] of [
   writeFileSync(`dist/${file}`, `${source()}\n`);
   console.log(`dist/${file} written`);
 }
+
+// The network Worker: a module Worker loaded from next to the bundle (its imports bundled in).
+await build({ entryPoints: ['src/platform/lipsync-net-worker.ts'], outfile: 'dist/lipsync-net-worker.js', bundle: true, platform: 'browser', format: 'esm', minify: true, target: 'es2022', logLevel: 'warning' });
+console.log('dist/lipsync-net-worker.js written');

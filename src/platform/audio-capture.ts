@@ -138,6 +138,11 @@ export class AudioCapture {
     this.#worklet?.port.postMessage(command);
   }
 
+  /** From now on the worklet posts its chunks to `port` (the network Worker) instead of `onChunk`. */
+  sendTo(port: MessagePort): void {
+    this.#worklet?.port.postMessage({ type: 'port', port } satisfies WorkletCommand, [port]);
+  }
+
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;

@@ -15,8 +15,11 @@ export type WorkletMessage =
     }
   | { type: 'flushed'; index: number };
 
-/** Messages the main thread posts to the worklet. */
-export type WorkletCommand = { type: 'flush' } | { type: 'stop' };
+/**
+ * Messages the main thread posts to the worklet. `port`: post chunks there from now on (the
+ * session's network Worker), not to the main thread.
+ */
+export type WorkletCommand = { type: 'flush' } | { type: 'stop' } | { type: 'port'; port: MessagePort };
 
 export const WORKLET_NAME = 'lipsync-capture';
 
@@ -44,24 +47,27 @@ function workletMain(ResamplerClass: typeof Resampler, name: string): void {
     index = 0;
     startTime = -1;
     running = true;
+    out: MessagePort;
 
     constructor() {
       super();
+      this.out = this.port;
       this.port.onmessage = (e: MessageEvent<WorkletCommand>) => {
         if (e.data.type === 'stop') this.running = false;
+        else if (e.data.type === 'port') this.out = e.data.port;
         else if (e.data.type === 'flush') {
           if (this.fill > 0) {
             this.chunk.fill(0, this.fill);
             this.emit(scope.currentTime);
           }
-          this.port.postMessage({ type: 'flushed', index: this.index });
+          this.out.postMessage({ type: 'flushed', index: this.index });
         }
       };
     }
 
     emit(endTime: number): void {
       const samples = this.chunk;
-      this.port.postMessage({ type: 'chunk', index: this.index, samples, endTime, startTime: this.startTime }, [samples.buffer]);
+      this.out.postMessage({ type: 'chunk', index: this.index, samples, endTime, startTime: this.startTime }, [samples.buffer]);
       this.index++;
       this.chunk = new Float32Array(CHUNK);
       this.fill = 0;

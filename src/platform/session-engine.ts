@@ -1,15 +1,17 @@
 import type { SessionConfig } from '../core/config.js';
 import { ProtocolError, type LipsyncErrorCode } from '../core/errors.js';
 import { FrameStore } from '../core/frame-store.js';
-import { placePatch, readFramePatch, type Box, type Placement } from '../core/frame-patch.js';
-import { CHUNK_MS, CHUNK_SAMPLES, SAMPLE_RATE, createRequestEncoder, decodeResponse, isFrameResponse } from '../core/protocol.js';
+import { placePatch, type Box, type Placement } from '../core/frame-patch.js';
+import { CHUNK_MS, CHUNK_SAMPLES, SAMPLE_RATE } from '../core/protocol.js';
 import { Resampler } from '../core/resampler.js';
 import { SlotRing, SlotState } from '../core/ring.js';
 import { RateCounter, RecentValues, levelDb } from '../core/stats.js';
 import { contextToPerformance, performanceToContext } from '../core/clock.js';
-import { Playout, SPEECH_DB, type Request } from '../core/playout.js';
+import { Playout, SPEECH_DB } from '../core/playout.js';
 import { AudioCapture } from './audio-capture.js';
-import { Transport } from './transport.js';
+import type { WorkletMessage } from './capture-worklet.js';
+import type { LinkAnswer } from './net-answer.js';
+import { LocalLink, startWorkerLink, type LinkEvents, type LinkOptions, type NetLink } from './net-link.js';
 
 /** An AI frame ready to draw. */
 export interface AiFrame {
@@ -70,6 +72,11 @@ export interface EngineOptions extends EngineCallbacks {
   /** The model video's size now (it may load after the session starts). */
   videoSize: () => [number, number];
   random?: () => number;
+  /**
+   * The network Worker: `undefined` loads it from next to the bundle, a string from there, `false`
+   * keeps the network on the main thread. Where it does not start, the main thread it is.
+   */
+  netWorker?: string | false | undefined;
 }
 
 /** How often the engine looks at the clock: sends, timeouts, playhead. */
@@ -94,12 +101,9 @@ export class SessionEngine {
   readonly ring: SlotRing;
   readonly frames = new FrameStore<AiFrame>((f) => f.bitmap.close());
   readonly #o: EngineOptions;
-  readonly #encode: (frameId: number, samples: Float32Array) => Uint8Array;
-  readonly #transport: Transport;
+  #link: NetLink | undefined;
   readonly #playout: Playout;
   readonly #syncError = new RecentValues(256);
-  /** Counts interrupt() calls: an answer decoded across one is no longer wanted. */
-  #interrupts = 0;
   readonly #fps = new RateCounter();
   readonly #sources = new Map<number, AudioBufferSourceNode>();
   #context: AudioContext | undefined;
@@ -126,13 +130,13 @@ export class SessionEngine {
   constructor(options: EngineOptions) {
     this.#o = options;
     this.ring = new SlotRing(options.config.bufferSlots);
-    this.#encode = createRequestEncoder(options.config.model);
     this.#playout = new Playout(options.config.playbackDelay, options.config.timeout);
-    this.#transport = new Transport({
-      url: options.config.server,
-      reconnectIntervalMs: options.config.reconnectInterval,
-      maxBufferedBytes: MAX_BUFFERED_BYTES,
-      random: options.random ?? Math.random,
+  }
+
+  /** What the network side reports, wherever it runs. */
+  #linkEvents(): LinkEvents {
+    const server = this.#o.config.server;
+    return {
       onOpen: (attempt) => {
         this.#o.onConnection(true, attempt);
         this.#sendPending();
@@ -141,10 +145,16 @@ export class SessionEngine {
         // Answers to what was in flight died with the socket: those still ahead are sent again.
         for (const id of this.#playout.forgetRequests()) if (this.ring.state(id) === SlotState.sent) this.ring.setState(id, SlotState.audio);
         if (wasOpen) this.#o.onConnection(false, 0);
-        else this.#o.onError('server-unreachable', `cannot connect to ${options.config.server} (attempt ${attempt}${code ? `, code ${code}` : ''}${reason ? `: ${reason}` : ''})`, true);
+        else this.#o.onError('server-unreachable', `cannot connect to ${server} (attempt ${attempt}${code ? `, code ${code}` : ''}${reason ? `: ${reason}` : ''})`, true);
       },
-      onMessage: (data) => this.#onMessage(data),
-    });
+      onAnswer: (answer) => this.#onAnswer(answer),
+      onChunk: (chunk, sentAt) => this.#captured(chunk, sentAt),
+      onUnsent: (id) => {
+        if (this.ring.state(id) !== SlotState.sent) return;
+        this.ring.setState(id, SlotState.audio);
+        this.#playout.giveUp(id);
+      },
+    };
   }
 
   /** The AudioContext in use (for playback scheduling and the clock). */
@@ -208,27 +218,40 @@ export class SessionEngine {
     this.setMuted(config.muted);
     // Resolves at once where audio may start; where a gesture is needed it waits for one.
     void this.#context.resume();
-    this.#transport.connect();
+    // The network: in a Worker where one starts (it connects at once; captured chunks then go
+    // to it directly), else here. It starts while the input opens.
+    const options: LinkOptions = { url: config.server, model: config.model, reconnectIntervalMs: config.reconnectInterval, maxBufferedBytes: MAX_BUFFERED_BYTES, random: this.#o.random ?? Math.random };
+    const events = this.#linkEvents();
+    const starting = this.#o.netWorker === false ? Promise.resolve(undefined) : startWorkerLink(options, events, config.input !== 'push', this.#o.netWorker);
+    const linked = starting.then((worker) => {
+      const link = worker ?? new LocalLink(options, events);
+      // Stopped meanwhile: nothing may stay open.
+      if (this.#stopped) link.close();
+      else {
+        this.#link = link;
+        link.connect();
+      }
+      return link;
+    });
     if (config.input === 'push') {
       this.#t0 = this.#context.currentTime;
       this.#playout.anchor(0, this.#t0 * 1000);
       this.#pushHead = 0;
+      await linked;
     } else {
-      this.#capture = await AudioCapture.open({
+      const capture = AudioCapture.open({
         context: this.#context,
         input: config.input,
         audioSrc: config.audioSrc,
         srcObject: this.#o.srcObject,
         workletUrl: this.#o.workletUrl,
-        onChunk: (m) => {
-          if (this.#t0 === undefined) {
-            this.#t0 = m.startTime;
-            this.#playout.anchor(0, m.startTime * 1000);
-          }
-          this.#onChunk(m.index, m.samples);
-        },
+        onChunk: (m) => this.#captured(m, null),
         onEnded: () => {},
       });
+      // A failed input fails the start; the link, once there, is closed by stop().
+      const [opened, link] = await Promise.all([capture, linked]);
+      this.#capture = opened;
+      if (link.capturePort && !this.#stopped) opened.sendTo(link.capturePort);
     }
     // Stopped while the input was opening: release what just opened.
     if (this.#stopped) return this.#capture?.stop();
@@ -241,7 +264,7 @@ export class SessionEngine {
     this.#stopped = true;
     clearInterval(this.#tick);
     this.#capture?.stop();
-    this.#transport.close();
+    this.#link?.close();
     for (const s of this.#sources.values()) this.#stopSource(s);
     this.#sources.clear();
     this.frames.clear();
@@ -275,7 +298,6 @@ export class SessionEngine {
   interrupt(): void {
     const ctx = this.#context;
     if (!ctx) return;
-    this.#interrupts++;
     const from = this.#playout.playhead + 1;
     const head = this.ring.captureHead;
     this.#pushQueue = [];
@@ -306,9 +328,7 @@ export class SessionEngine {
       syncErrorMs: this.#syncError.size ? this.#syncError.percentile(95) : null,
       firstFrameMs: this.#firstFrameMs,
       playbackDelayMs: this.#playout.delayMs,
-      reconnects: this.#transport.reconnects,
-      bytesSent: this.#transport.bytesSent,
-      bytesReceived: this.#transport.bytesReceived,
+      ...(this.#link?.stats() ?? { reconnects: 0, bytesSent: 0, bytesReceived: 0 }),
     };
   }
 
@@ -318,12 +338,21 @@ export class SessionEngine {
     return this.#playout.nowSlot(this.#context.currentTime * 1000);
   }
 
-  #onChunk(frameId: number, samples: Float32Array): void {
+  /** A captured chunk, from the worklet or through the network Worker (sent already at `sentAt`, ms since the epoch). */
+  #captured(m: Extract<WorkletMessage, { type: 'chunk' }>, sentAt: number | null): void {
     if (this.#stopped) return;
-    const level = levelDb(samples);
+    if (this.#t0 === undefined) {
+      this.#t0 = m.startTime;
+      this.#playout.anchor(0, m.startTime * 1000);
+    }
+    const level = levelDb(m.samples);
     this.#lastLevelDb = level;
-    const evicted = this.ring.put(frameId, samples, level);
+    const evicted = this.ring.put(m.index, m.samples, level);
     if (evicted >= 0) this.#release(evicted);
+    if (sentAt !== null && this.ring.state(m.index) === SlotState.audio) {
+      this.ring.setState(m.index, SlotState.sent);
+      this.#playout.sent(m.index, sentAt - performance.timeOrigin);
+    }
     this.#sendPending();
   }
 
@@ -369,14 +398,13 @@ export class SessionEngine {
    * SEND_AHEAD_SLOTS, oldest first, as the socket allows.
    */
   #sendPending(): void {
-    if (!this.#transport.connected) return;
+    const link = this.#link;
+    if (!link?.connected) return;
     const head = this.ring.captureHead;
     if (head < 0) return;
     const p = this.#playout.playhead;
     for (const id of this.ring.idsInState(SlotState.audio, p + 1, Math.min(head, p + this.#playout.delayMs / CHUNK_MS + SEND_AHEAD_SLOTS))) {
-      const samples = this.ring.samples(id)!;
-      const bytes = this.#encode(id, samples);
-      if (!this.#transport.send(bytes)) return;
+      if (!link.send(id, this.ring.samples(id)!)) return;
       this.ring.setState(id, SlotState.sent);
       this.#playout.sent(id, performance.now());
     }
@@ -457,70 +485,59 @@ export class SessionEngine {
     const timeout = this.#o.config.timeout;
     for (const { id, action, attempts } of this.#playout.timeouts(now)) {
       const samples = this.ring.samples(id);
-      if (action === 'retry' && samples && this.#transport.send(this.#encode(id, samples))) continue;
+      if (action === 'retry' && samples && this.#link?.send(id, samples)) continue;
       if (this.ring.state(id) !== SlotState.complete) this.ring.setState(id, SlotState.failed);
       if (action === 'retry') this.#playout.giveUp(id);
       this.#o.onError('inference-timeout', `frame ${id}: no answer in ${attempts} × ${timeout} ms`, true);
     }
   }
 
-  #onMessage(data: ArrayBuffer | string): void {
-    let frameId = -1;
+  /** An answer, read (and its image decoded) by the link: what it means for playback. */
+  #onAnswer(a: LinkAnswer): void {
+    const bitmap = a.patch?.bitmap;
+    const drop = () => bitmap?.close();
+    if (this.#stopped) return drop();
+    const { frameId } = a;
+    const at = a.at - performance.timeOrigin;
     try {
-      const response = decodeResponse(data);
-      frameId = response.frameId;
-      const ok = isFrameResponse(response);
-      const answer = this.#playout.answered(frameId, performance.now(), ok);
+      if (a.error?.stage === 'message') throw new ProtocolError(a.error.reason, a.error.message);
+      const ok = a.status === 0;
+      const answer = this.#playout.answered(frameId, at, ok);
       // An answer to a request interrupt() gave up: dropped without complaint.
-      if (answer.kind === 'dropped') return;
+      if (answer.kind === 'dropped') return drop();
       if (answer.kind === 'stale' || answer.kind === 'unknown') {
+        drop();
         throw new ProtocolError(answer.kind === 'stale' ? 'stale-id' : 'unknown-id', `frame ${frameId} ${answer.kind === 'stale' ? 'already answered or played' : 'was not asked for'}`);
       }
       if (!ok) {
         if (this.ring.state(frameId) !== SlotState.complete) this.ring.setState(frameId, SlotState.failed);
-        this.#o.onError('inference-error', `frame ${frameId}: status ${response.status}${response.message ? `: ${response.message}` : ''}`, true);
+        this.#o.onError('inference-error', `frame ${frameId}: status ${a.status}${a.message ? `: ${a.message}` : ''}`, true);
         return;
       }
       // Late (its slot was heard): counted in latency and lateFrames, not drawn, no error.
-      if (answer.kind === 'late') return;
-      void this.#accept(frameId, response.zip, answer.latencyMs, answer.request!);
+      if (answer.kind === 'late') return drop();
+      let placement: Placement;
+      let box: Box;
+      try {
+        if (a.error || !a.patch) throw new ProtocolError(a.error?.reason ?? 'zip-corrupt', a.error?.message ?? 'no patch');
+        placement = placePatch(a.patch, ...this.#o.videoSize());
+        box = a.patch.box;
+      } catch (err) {
+        drop();
+        // Dropped for this frame only: it stays awaited and times out as usual.
+        this.#playout.restore(frameId, answer.request!);
+        throw err;
+      }
+      // Still wanted? Not heard yet, still in the ring.
+      if (frameId <= this.#playout.playhead || !this.ring.has(frameId)) return drop();
+      this.frames.set(frameId, { bitmap: bitmap!, placement, box });
+      this.ring.setState(frameId, SlotState.complete);
+      this.#framesGenerated++;
+      this.#fps.add(performance.now());
+      this.#o.onFrame(frameId, answer.latencyMs);
     } catch (err) {
       if (err instanceof ProtocolError) this.#o.onError('protocol-error', frameId >= 0 ? `frame ${frameId}: ${err.message}` : err.message, true);
       else throw err;
     }
-  }
-
-  /** Opens an OK answer's ZIP and decodes its image off the message handler. */
-  async #accept(frameId: number, zip: Uint8Array, latencyMs: number, request: Request): Promise<void> {
-    const interrupts = this.#interrupts;
-    let bitmap: ImageBitmap | undefined;
-    let placement: Placement;
-    let box: Box;
-    try {
-      const patch = await readFramePatch(zip);
-      placement = placePatch(patch, ...this.#o.videoSize());
-      box = patch.box;
-      try {
-        bitmap = await createImageBitmap(new Blob([patch.image as BlobPart], { type: patch.info.type }));
-      } catch {
-        throw new ProtocolError('bad-image', `the ${patch.info.type} image does not decode`);
-      }
-    } catch (err) {
-      if (!(err instanceof ProtocolError)) throw err;
-      this.#o.onError('protocol-error', `frame ${frameId}: ${err.message}`, true);
-      // Dropped for this frame only: it stays awaited and times out as usual.
-      if (!this.#stopped && interrupts === this.#interrupts) this.#playout.restore(frameId, request);
-      return;
-    }
-    // Still wanted? Not stopped, not interrupted meanwhile, not heard yet.
-    if (this.#stopped || interrupts !== this.#interrupts || frameId <= this.#playout.playhead || !this.ring.has(frameId)) {
-      bitmap.close();
-      return;
-    }
-    this.frames.set(frameId, { bitmap, placement, box });
-    this.ring.setState(frameId, SlotState.complete);
-    this.#framesGenerated++;
-    this.#fps.add(performance.now());
-    this.#o.onFrame(frameId, latencyMs);
   }
 }

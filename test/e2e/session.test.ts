@@ -185,6 +185,8 @@ describe('<lipsync-session> end to end, fake microphone', function () {
     const server = await startServer();
     cleanup.push(() => stopServer(server.port));
     const el = await running({ 'reconnect-interval': '300', muted: '' }, server);
+    // (Running may come a moment before the socket is open.)
+    await waitFor(() => el.hasAttribute('data-connected'), 5000, 'connected');
     const events = record(el, 'lipsync-connection-change');
     await waitFor(() => el.metrics.framesGenerated > 10, 5000, 'frames');
     const lastBefore = (await received(server.port)).at(-1)!.frameId;

@@ -186,7 +186,9 @@ describe('the avatar on screen at once (issue 12)', { timeout: 240_000 }, () => 
             if (ai) withAi.add(id);
             if (seen.audio.some(([s, d, rms]) => d <= 100 && rms > 0.01 && t >= s && t < s + d)) speechSlots.add(id);
           }
-          const mouthless = [...speechSlots].filter((id) => !withAi.has(id)).length;
+          const missing = [...speechSlots].filter((id) => !withAi.has(id));
+          const mouthless = missing.length;
+          if (missing.length) console.log(`${label}: speech slots without their AI frame: ${missing.join(', ')}`);
           results.push({ lateFrames, label, mouthless, speechSlots: speechSlots.size });
 
           // Every chunk of speech (loud enough to be speech), while it sounds: the view shows a
@@ -231,12 +233,13 @@ describe('the avatar on screen at once (issue 12)', { timeout: 240_000 }, () => 
         await context.close();
       }
     }
-    // Extraction racing the session costs the speech no AI frames: the cold runs have no more
-    // speech slots without their frame than the cached ones. (\`lateFrames\` also counts the
-    // silence before the first words, played while their frames are on the way.)
-    const sum = (label: string) => results.filter((r) => r.label === label).reduce((n, r) => n + r.mouthless, 0);
+    // Extraction racing the session costs the speech (almost) no AI frames. (`lateFrames` also
+    // counts the silence before the first words, played while their frames are on the way.)
+    const sum = (label: string, k: 'mouthless' | 'speechSlots') => results.filter((r) => r.label === label).reduce((n, r) => n + r[k], 0);
     const line = results.map((r) => `${r.label}: ${r.mouthless} of ${r.speechSlots} speech slots without their AI frame (late frames ${r.lateFrames})`).join('; ');
     console.log(line);
-    assert.ok(sum('empty profile') <= sum('cached') + 2, line);
+    // Measured here (2 cores shared by Chromium, both Workers and the reference server): 0–3 per
+    // cold run against 0–2 per cached run. The bound: 2 % of the speech slots.
+    for (const label of ['empty profile', 'cached']) assert.ok(sum(label, 'mouthless') <= 0.02 * sum(label, 'speechSlots'), line);
   });
 });

@@ -96,6 +96,13 @@ export class LipsyncSessionElement extends LitElement {
    */
   static framesWorkerUrl: string | null = null;
 
+  /**
+   * Same-origin URL of `lipsync-net-worker.js`, the module Worker that runs the session's network
+   * side (socket, codec, answer decoding), where it is not next to the bundle (its default place).
+   * Where no such Worker starts, the network runs on the main thread.
+   */
+  static netWorkerUrl: string | null = null;
+
   /** A MediaStream to capture from with `input="stream"`. */
   srcObject: MediaStream | null = null;
   /** An AudioContext the page already unlocked (e.g. on iOS); used instead of the session's own. */
@@ -422,6 +429,7 @@ export class LipsyncSessionElement extends LitElement {
       audioContext: this.audioContext,
       srcObject: this.srcObject,
       workletUrl: LipsyncSessionElement.workletUrl,
+      netWorker: LipsyncSessionElement.netWorkerUrl ?? undefined,
       videoSize: () => {
         const { videoWidth, videoHeight } = this.#store.getState();
         return [videoWidth, videoHeight];

@@ -1,0 +1,55 @@
+// The session's network Worker (a module Worker): the socket, the request codec, reading answers.
+// The capture worklet posts chunks straight here; each is sent at once, whatever the page's main
+// thread is doing, and then handed on to the session (which plays it and keeps the books).
+import { createRequestEncoder } from '../core/protocol.js';
+import type { WorkletMessage } from './capture-worklet.js';
+import { epochNow, readAnswer } from './net-answer.js';
+import type { FromNetWorker, ToNetWorker } from './net-link.js';
+import { Transport } from './transport.js';
+
+interface WorkerScope {
+  onmessage: ((e: MessageEvent<ToNetWorker>) => void) | null;
+  postMessage(m: FromNetWorker, transfer?: Transferable[]): void;
+  close(): void;
+}
+const scope = globalThis as unknown as WorkerScope;
+const post = (m: FromNetWorker, transfer: Transferable[] = []) => scope.postMessage(m, transfer);
+
+let transport: Transport | undefined;
+let encode: ((frameId: number, samples: Float32Array) => Uint8Array) | undefined;
+let statsTimer: ReturnType<typeof setInterval> | undefined;
+
+const counts = () => ({ bytesSent: transport?.bytesSent ?? 0, bytesReceived: transport?.bytesReceived ?? 0, reconnects: transport?.reconnects ?? 0 });
+// The counts ride on every chunk and answer; this covers quiet times.
+const stats = () => post({ type: 'stats', ...counts() });
+
+scope.onmessage = (e) => {
+  const m = e.data;
+  if (m.type === 'init') {
+    encode = createRequestEncoder(m.options.model);
+    transport = new Transport({
+      ...m.options,
+      random: Math.random,
+      onOpen: (attempt) => post({ type: 'open', attempt }),
+      onClose: (info) => post({ type: 'close', info }),
+      onMessage: (data) => void readAnswer(data, epochNow()).then((answer) => post({ type: 'answer', answer, stats: counts() }, answer.patch ? [answer.patch.bitmap] : [])),
+    });
+    m.capture.onmessage = (c: MessageEvent<WorkletMessage>) => {
+      if (c.data.type !== 'chunk') return;
+      const chunk = c.data;
+      let sentAt: number | null = null;
+      if (m.autoSend && transport?.connected && transport.send(encode!(chunk.index, chunk.samples))) sentAt = epochNow();
+      post({ type: 'chunk', chunk, sentAt, stats: counts() }, [chunk.samples.buffer]);
+    };
+    statsTimer = setInterval(stats, 250);
+    transport.connect();
+    post({ type: 'ready' });
+  } else if (m.type === 'send') {
+    if (!transport?.send(encode!(m.frameId, m.samples))) post({ type: 'unsent', frameId: m.frameId });
+  } else {
+    clearInterval(statsTimer);
+    stats();
+    transport?.close();
+    scope.close();
+  }
+};

@@ -1,0 +1,177 @@
+import { createRequestEncoder } from '../core/protocol.js';
+import type { WorkletMessage } from './capture-worklet.js';
+import { epochNow, readAnswer, type LinkAnswer } from './net-answer.js';
+import { Transport } from './transport.js';
+
+/** What the network side tells the session. Times are ms since the epoch (see `epochNow`). */
+export interface LinkEvents {
+  onOpen(attempt: number): void;
+  onClose(info: { wasOpen: boolean; code: number; reason: string; attempt: number }): void;
+  onAnswer(answer: LinkAnswer): void;
+  /**
+   * A captured chunk that came through the link (the Worker link: the capture worklet posts to
+   * it directly). `sentAt` says when it was sent to the server, null when it was not (closed).
+   */
+  onChunk(chunk: Extract<WorkletMessage, { type: 'chunk' }>, sentAt: number | null): void;
+  /** The link could not send a request it was given (backpressure): it is the session's again. */
+  onUnsent(frameId: number): void;
+}
+
+export interface LinkOptions {
+  url: string;
+  model: string;
+  reconnectIntervalMs: number;
+  maxBufferedBytes: number;
+  random: () => number;
+}
+
+/** The network side of a session: the socket, the codec, reading answers. */
+export interface NetLink {
+  /** The socket is open (as last reported: the Worker link learns it by message). */
+  readonly connected: boolean;
+  /** Where the capture worklet should post its chunks, when the link takes them directly. */
+  readonly capturePort: MessagePort | undefined;
+  connect(): void;
+  /** Sends a request; false when it surely was not sent (closed, backpressure). */
+  send(frameId: number, samples: Float32Array): boolean;
+  stats(): LinkStats;
+  close(): void;
+}
+
+export interface LinkStats {
+  bytesSent: number;
+  bytesReceived: number;
+  reconnects: number;
+}
+
+/** The network on the main thread: where no Worker starts. */
+export class LocalLink implements NetLink {
+  readonly capturePort = undefined;
+  readonly #transport: Transport;
+  readonly #encode: (frameId: number, samples: Float32Array) => Uint8Array;
+
+  constructor(o: LinkOptions, events: LinkEvents) {
+    this.#encode = createRequestEncoder(o.model);
+    this.#transport = new Transport({
+      url: o.url,
+      reconnectIntervalMs: o.reconnectIntervalMs,
+      maxBufferedBytes: o.maxBufferedBytes,
+      random: o.random,
+      onOpen: (attempt) => events.onOpen(attempt),
+      onClose: (info) => events.onClose(info),
+      onMessage: (data) => void readAnswer(data, epochNow()).then((a) => events.onAnswer(a)),
+    });
+  }
+
+  get connected(): boolean {
+    return this.#transport.connected;
+  }
+
+  connect(): void {
+    this.#transport.connect();
+  }
+
+  send(frameId: number, samples: Float32Array): boolean {
+    return this.#transport.send(this.#encode(frameId, samples));
+  }
+
+  stats() {
+    const t = this.#transport;
+    return { bytesSent: t.bytesSent, bytesReceived: t.bytesReceived, reconnects: t.reconnects };
+  }
+
+  close(): void {
+    this.#transport.close();
+  }
+}
+
+/** Messages between the session and its network Worker. */
+export type ToNetWorker =
+  | { type: 'init'; options: Omit<LinkOptions, 'random'>; autoSend: boolean; capture: MessagePort }
+  | { type: 'send'; frameId: number; samples: Float32Array }
+  | { type: 'close' };
+
+export type FromNetWorker =
+  | { type: 'ready' }
+  | { type: 'open'; attempt: number }
+  | { type: 'close'; info: { wasOpen: boolean; code: number; reason: string; attempt: number } }
+  | { type: 'answer'; answer: LinkAnswer; stats: LinkStats }
+  | { type: 'chunk'; chunk: Extract<WorkletMessage, { type: 'chunk' }>; sentAt: number | null; stats: LinkStats }
+  | { type: 'unsent'; frameId: number }
+  | { type: 'stats'; bytesSent: number; bytesReceived: number; reconnects: number };
+
+/** Where the network Worker module is: next to this module (`.ts` in development, `.js` built). */
+function netWorkerUrl(override: string | null | undefined): string {
+  return override || new URL(import.meta.url.endsWith('.ts') ? './lipsync-net-worker.ts' : './lipsync-net-worker.js', import.meta.url).href;
+}
+
+const READY_TIMEOUT_MS = 3000;
+
+/**
+ * The network in a Worker: the capture worklet posts chunks straight to it over a MessagePort
+ * and it sends them at once, so a busy main thread does not hold requests back; it reads the
+ * answers (ZIP, image decode) and transfers the bitmaps. Resolves undefined where the Worker
+ * does not start (the caller then uses a `LocalLink`).
+ */
+export async function startWorkerLink(o: LinkOptions, events: LinkEvents, autoSend: boolean, override?: string | null): Promise<NetLink | undefined> {
+  if (typeof Worker === 'undefined') return undefined;
+  let worker: Worker;
+  try {
+    worker = new Worker(netWorkerUrl(override), { type: 'module', name: 'lipsync-net' });
+  } catch {
+    return undefined;
+  }
+  const channel = new MessageChannel();
+  let connected = false;
+  let stats: LinkStats = { bytesSent: 0, bytesReceived: 0, reconnects: 0 };
+  const ready = new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), READY_TIMEOUT_MS);
+    worker.onerror = (e) => {
+      e.preventDefault();
+      clearTimeout(timer);
+      resolve(false);
+    };
+    worker.onmessage = (e: MessageEvent<FromNetWorker>) => {
+      const m = e.data;
+      if (m.type === 'ready') {
+        clearTimeout(timer);
+        resolve(true);
+      } else if (m.type === 'open') {
+        connected = true;
+        events.onOpen(m.attempt);
+      } else if (m.type === 'close') {
+        connected = false;
+        events.onClose(m.info);
+      } else if (m.type === 'answer') events.onAnswer(m.answer);
+      else if (m.type === 'chunk') events.onChunk(m.chunk, m.sentAt);
+      else if (m.type === 'unsent') events.onUnsent(m.frameId);
+      else stats = { bytesSent: m.bytesSent, bytesReceived: m.bytesReceived, reconnects: m.reconnects };
+      if ('stats' in m && m.stats) stats = m.stats;
+    };
+  });
+  const post = (m: ToNetWorker, transfer: Transferable[] = []) => worker.postMessage(m, transfer);
+  post({ type: 'init', options: { url: o.url, model: o.model, reconnectIntervalMs: o.reconnectIntervalMs, maxBufferedBytes: o.maxBufferedBytes }, autoSend, capture: channel.port2 }, [channel.port2]);
+  if (!(await ready)) {
+    worker.terminate();
+    return undefined;
+  }
+  return {
+    get connected() {
+      return connected;
+    },
+    capturePort: channel.port1,
+    connect: () => {},
+    send(frameId, samples) {
+      if (!connected) return false;
+      post({ type: 'send', frameId, samples: samples.slice() });
+      return true;
+    },
+    stats: () => stats,
+    close() {
+      post({ type: 'close' });
+      // Its socket closes cleanly first; the Worker ends itself.
+      setTimeout(() => worker.terminate(), 1000);
+      channel.port1.close();
+    },
+  };
+}
