@@ -33,6 +33,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // ---- codec: binary vs JSON + base64 carrying the same data (bench/codec.js) ----
 const codecModule = resolve(root, 'node_modules/.cache/bench/protocol.mjs');
 await build({ entryPoints: [resolve(root, 'src/core/protocol.ts')], outfile: codecModule, bundle: true, platform: 'neutral', format: 'esm', logLevel: 'warning' });
+await build({ entryPoints: [resolve(root, 'src/core/zip.ts')], outfile: resolve(root, 'node_modules/.cache/bench/zip.mjs'), bundle: true, platform: 'neutral', format: 'esm', logLevel: 'warning' });
 const codecIterations = 20_000;
 
 /** The server's side in Node (Buffer's base64), the client's side in the page (the browser's). */
@@ -52,7 +53,7 @@ async function codecFigures(page) {
 
 // ---- browser figures ----
 const arrivals = []; // [connection, frameId, time ms] at the server
-const demo = await startDemo({ port: 0, wsPort: 0, server: { profile: 'instant' }, serve: [['/bench/', 'bench'], ['/node_modules/.cache/bench/', 'node_modules/.cache/bench']], runBuild: !args.includes('--no-build'), log: () => {}, onRequest: (c, r) => arrivals.push([c, r.frameId, performance.now()]) });
+const demo = await startDemo({ port: 0, wsPort: 0, server: { profile: 'instant' }, serve: [['/bench/', 'bench'], ['/node_modules/.cache/bench/', 'node_modules/.cache/bench'], ['/node_modules/fflate/', 'node_modules/fflate']], runBuild: !args.includes('--no-build'), log: () => {}, onRequest: (c, r) => arrivals.push([c, r.frameId, performance.now()]) });
 const browser = await puppeteer.launch({
   executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
   headless: true,
@@ -376,7 +377,20 @@ try {
     await page.evaluate(() => __load.s.remove());
     void first;
     results.extraction = { coldMs: cold.allFramesMs, cachedMs: warm.allFramesMs, cold, cached: warm, idleMainThreadMsPerSecond: ((idle1.TaskDuration - idle0.TaskDuration) * 1000) / 3 };
-    if (!onlyExtraction) results.codec = await codecFigures(page);
+    if (!onlyExtraction) {
+      results.codec = await codecFigures(page);
+      // ZIP reading inside a Worker (where the network Worker reads answers): ours vs fflate.
+      results.zipInWorker = await page.evaluate(
+        (n) =>
+          new Promise((resolve, reject) => {
+            const w = new Worker('/bench/inflate-worker.js', { type: 'module' });
+            w.onmessage = (e) => (resolve(e.data), w.terminate());
+            w.onerror = (e) => reject(new Error(e.message));
+            w.postMessage(n);
+          }),
+        2000,
+      );
+    }
     await page.close();
   }
 
@@ -483,6 +497,7 @@ const rows = [
   ['bytes on the wire per second', `${f(o.bytesPerSecond.sent / 1000)} KB up, ${f(o.bytesPerSecond.received / 1000)} KB down`],
   ['codec vs JSON + base64: client side, in the browser', codecRow(results.codec.browser, 'encodeRequest', 'decodeResponse')],
   ['codec vs JSON + base64: server side, in Node', codecRow(results.codec.node, 'decodeRequest', 'encodeResponse')],
+  [`ZIP reading in a Worker, a ${results.zipInWorker.jpegBytes} B JPEG patch: ours (DecompressionStream) vs fflate unzipSync`, ['stored', 'deflated'].map((k) => `${k} ${f(results.zipInWorker[k].readZipUs)} vs ${f(results.zipInWorker[k].fflateUs)} µs`).join('; ')],
   ['message size, binary vs JSON + base64', `request ${results.codec.node.requestBytes.binary} vs ${results.codec.node.requestBytes.json} B, response ${results.codec.node.responseBytes.binary} vs ${results.codec.node.responseBytes.json} B`],
   ...[['cold extraction (demo video, cache cleared)', results.extraction.cold], ['cached load (demo video)', results.extraction.cached]].map(([name, x]) => [
     `${name}: first base frame on screen / ready / all 250 frames; main-thread time over the load`,

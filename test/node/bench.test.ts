@@ -17,6 +17,7 @@ describe('bench smoke run', () => {
       for (const op of ['encodeRequest', 'decodeRequest', 'encodeResponse', 'decodeResponse']) finite(r.codec[side][op].speedup, `codec ${side} ${op}`);
     }
     assert.ok(r.codec.node.requestBytes.binary < r.codec.node.requestBytes.json, 'binary requests are smaller');
+    for (const k of ['stored', 'deflated']) for (const m of ['readZipUs', 'fflateUs']) finite(r.zipInWorker[k][m], `ZIP in a Worker, ${k}, ${m}`);
     finite(r.extraction.coldMs, 'cold extraction');
     finite(r.extraction.cachedMs, 'cached load');
     assert.ok(r.extraction.cachedMs < r.extraction.coldMs, 'the cached load is faster');
