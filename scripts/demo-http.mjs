@@ -50,12 +50,22 @@ export async function startDemoHttp({ root, port = 8000, extra = {}, serve = [] 
     }
     const full = file(path);
     let size;
+    let mtime;
     try {
       const st = full && statSync(full);
       if (!st || !st.isFile()) throw new Error('not a file');
       size = st.size;
+      mtime = st.mtime;
     } catch {
       return send(404, 'text/plain', 'not found\n');
+    }
+    // Validators, as any real web server sends them: a second visit revalidates (304) and the
+    // browser reuses what it has (and V8 its compiled code).
+    const etag = `"${size.toString(36)}-${Math.floor(mtime.getTime()).toString(36)}"`;
+    const validators = { ETag: etag, 'Last-Modified': mtime.toUTCString() };
+    if (req.headers['if-none-match'] === etag) {
+      res.writeHead(304, { 'Cache-Control': 'no-cache', ...validators });
+      return res.end();
     }
     const type = TYPES[extname(full)] ?? 'application/octet-stream';
     const range = req.headers.range ? parseRange(req.headers.range, size) : undefined;
@@ -67,6 +77,7 @@ export async function startDemoHttp({ root, port = 8000, extra = {}, serve = [] 
       'Accept-Ranges': 'bytes',
       'Cache-Control': 'no-cache',
       'X-Content-Type-Options': 'nosniff',
+      ...validators,
       ...(range ? { 'Content-Range': `bytes ${start}-${end}/${size}` } : {}),
     });
     if (req.method === 'HEAD' || size === 0) return res.end();
