@@ -186,8 +186,14 @@ export class SessionEngine {
     if (!ctx || this.#t0 === undefined) return { slot: -1, sounding: false };
     const stamp = ctx.getOutputTimestamp();
     const t = stamp.contextTime && stamp.performanceTime ? performanceToContext(now, stamp as Required<AudioTimestamp>) : ctx.currentTime - (ctx.outputLatency || 0);
-    return this.#playout.speakerAt(t * 1000);
+    // The output timestamp can step back a little (after a blocked main thread): the time at the
+    // speaker never does, so a slot already shown with its mouth is not shown without it again.
+    this.#speakerT = Math.max(this.#speakerT, t * 1000);
+    return this.#playout.speakerAt(this.#speakerT);
   }
+
+  /** The latest time at the speaker answered (audio clock, ms). */
+  #speakerT = -Infinity;
 
   /**
    * A view put slot `frameId` on screen at `now`: records first-frame time and the sync error
