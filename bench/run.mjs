@@ -20,6 +20,8 @@ const arg = (flag, fallback) => {
 const S = Number(arg('--seconds', '20'));
 // `--only-extraction`: the model video loading figures alone (to compare two versions quickly).
 const onlyExtraction = args.includes('--only-extraction');
+// `--only-main-thread [--repeat N]`: main thread per animation frame, 1 and 4 sessions, N times each (to compare two versions).
+const onlyMainThread = args.includes('--only-main-thread');
 const out = resolve(root, arg('--out', 'bench/results.json'));
 
 const pct = (values, p) => {
@@ -394,7 +396,31 @@ try {
     await page.close();
   }
 
-  if (!onlyExtraction) {
+  if (onlyMainThread) {
+    results.mainThread = { oneSession: [], fourSessions: [] };
+    for (let r = 0; r < Number(arg('--repeat', '3')); r++) {
+      for (const [count, key] of [[1, 'oneSession'], [4, 'fourSessions']]) {
+        const { page, cdp } = await openPage();
+        await startSessions(page, count);
+        await sleep(2000);
+        if (args.includes('--profile')) await cdp.send('Profiler.enable').then(() => cdp.send('Profiler.start'));
+        results.mainThread[key].push(await window_(page, cdp, S));
+        if (args.includes('--profile')) {
+          const { profile } = await cdp.send('Profiler.stop');
+          const self = new Map();
+          const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+          profile.samples.forEach((id, i) => {
+            const f = byId.get(id).callFrame;
+            const k = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber}:${f.columnNumber}`;
+            self.set(k, (self.get(k) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+          });
+          console.log(`${count} session(s), self time over ${S} s:`);
+          for (const [k, ms] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${ms.toFixed(0).padStart(7)} ms  ${k}`);
+        }
+        await page.close();
+      }
+    }
+  } else if (!onlyExtraction) {
     // One session: latency figures, presentation, main thread, wire bytes, memory with the ring full.
     {
       const { page, cdp } = await openPage();
@@ -465,6 +491,10 @@ try {
   await demo.close();
 }
 
+if (onlyMainThread) {
+  for (const [key, runs] of Object.entries(results.mainThread)) console.log(`${key}: ${runs.map((w) => `${w.mainThreadMsPerFrame.toFixed(2)} ms (script ${w.scriptMsPerFrame.toFixed(2)}, ${w.framesPerSecond.toFixed(1)} fps)`).join(', ')}`);
+  process.exit(0);
+}
 if (onlyExtraction) {
   console.log(JSON.stringify(results.extraction, null, 1));
   process.exit(0);

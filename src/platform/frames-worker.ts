@@ -262,12 +262,38 @@ export async function extractFrames(
   post({ type: 'end' });
 }
 
-/** The Worker: one job per Worker, then it closes. */
+/** Asks a frames Worker to decode a frame (a JPEG blob) into a bitmap, off the main thread. */
+export interface DecodeRequest {
+  type: 'decode';
+  id: number;
+  blob: Blob;
+}
+
+/** Its answer: the bitmap (transferred), or why there is none. */
+export interface DecodeAnswer {
+  type: 'decoded';
+  id: number;
+  bitmap?: ImageBitmap;
+  error?: string;
+}
+
+/**
+ * The Worker: either one extraction job, after which it closes, or any number of decode
+ * requests (a Worker kept to decode base frames for the views).
+ */
 function workerMain(extract: typeof extractFrames, demux: typeof demuxMp4, cacheWriter: typeof frameCacheWriter): void {
-  const scope = globalThis as unknown as { onmessage: ((e: MessageEvent<unknown>) => void) | null; postMessage(m: ExtractMessage, transfer?: Transferable[]): void; close(): void };
+  const scope = globalThis as unknown as { onmessage: ((e: MessageEvent<unknown>) => void) | null; postMessage(m: ExtractMessage | DecodeAnswer, transfer?: Transferable[]): void; close(): void };
   let fps = 0;
   scope.onmessage = (e) => {
-    const m = e.data as ExtractJob | { type: 'pace'; fps: number };
+    const m = e.data as ExtractJob | { type: 'pace'; fps: number } | DecodeRequest;
+    if ('type' in m && m.type === 'decode') {
+      const { id } = m;
+      createImageBitmap(m.blob).then(
+        (bitmap) => scope.postMessage({ type: 'decoded', id, bitmap }, [bitmap]),
+        (err: unknown) => scope.postMessage({ type: 'decoded', id, error: String(err) }),
+      );
+      return;
+    }
     if ('type' in m) {
       fps = m.fps;
       return;

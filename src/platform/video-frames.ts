@@ -2,6 +2,7 @@ import { openDB, type IDBPDatabase } from 'idb';
 import { LipsyncError, reason } from '../core/errors.js';
 import { FPS } from '../core/protocol.js';
 import { demuxMp4 } from '../core/mp4.js';
+import type { DecodeFrame } from './frame-decoder.js';
 import { extractFrames, frameCacheWriter, framesWorkerUrls, type CacheMeta, type CacheTarget, type ExtractJob, type ExtractMessage } from './frames-worker.js';
 
 /** The model video as frames: JPEG blobs at 25 fps, frame i showing t = (i + 0.5) / 25 s. */
@@ -433,8 +434,12 @@ export class FrameBank {
   /** The frame `get` answered last (always one of `#decoded`, which keeps it open). */
   #shown: ImageBitmap | undefined;
 
-  constructor(count: number, frames: Blob[] = [], window = 8) {
+  /** Decodes a frame (in the page's decoding Worker where there is one); released at close(). */
+  readonly #decoder: { decode: DecodeFrame; release(): void } | undefined;
+
+  constructor(count: number, frames: Blob[] = [], window = 8, decoder?: { decode: DecodeFrame; release(): void }) {
     this.count = count;
+    this.#decoder = decoder;
     this.#blobs = frames.slice(0, count);
     this.#added = this.#blobs.filter(Boolean).length;
     this.#window = window;
@@ -502,7 +507,7 @@ export class FrameBank {
     const blob = this.#blobs[i];
     if (!blob || this.#decoded.has(i) || this.#pending.has(i) || this.#closed) return;
     this.#pending.add(i);
-    createImageBitmap(blob).then(
+    (this.#decoder?.decode(blob) ?? createImageBitmap(blob)).then(
       (bitmap) => {
         this.#pending.delete(i);
         if (this.#closed) bitmap.close();
@@ -513,6 +518,7 @@ export class FrameBank {
   }
 
   close(): void {
+    if (!this.#closed) this.#decoder?.release();
     this.#closed = true;
     for (const b of this.#decoded.values()) b.close();
     this.#decoded.clear();

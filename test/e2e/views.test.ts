@@ -156,28 +156,41 @@ describe('views end to end', function () {
     cleanup.push(() => stopServer(server.port));
     const session = await sessionWithViews(server, { 'playback-delay': '200' });
     await session.start();
-    const shown: number[] = [];
+    // Each slot as it first comes up, and how long after the animation frame before.
+    const shown: Array<{ id: number; gap: number }> = [];
     const intervals: number[] = [];
     let last = -1;
     let lastAt = 0;
     const end = performance.now() + 10_500;
     while (performance.now() < end) {
       const now = await nextFrame();
-      if (lastAt) intervals.push(now - lastAt);
+      const gap = lastAt ? now - lastAt : 0;
+      if (lastAt) intervals.push(gap);
       lastAt = now;
       const id = session.sessionContext.frameAt(now).frameId;
-      if (id !== last && id >= 0) shown.push(id);
+      if (id !== last && id >= 0) shown.push({ id, gap });
       last = id;
     }
-    expect(shown.length).to.be.above(250);
-    for (let i = 1; i < shown.length; i++) expect(shown[i], `after ${shown[i - 1]}`).to.equal(shown[i - 1]! + 1);
     intervals.sort((a, b) => a - b);
     const refresh = intervals[Math.floor(intervals.length / 2)]!;
+    expect(shown.length).to.be.above(250);
+    // The view shows the slot at the speaker: it never goes back, and it passes over a slot only
+    // where the page missed animation frames (a busy machine: the screen could not show it then).
+    let skipped = 0;
+    for (let i = 1; i < shown.length; i++) {
+      const { id, gap } = shown[i]!;
+      const before = shown[i - 1]!.id;
+      expect(id, `after ${before}`).to.be.above(before);
+      if (id === before + 1) continue;
+      expect(gap, `slots ${before + 1}–${id - 1} passed over though the animation frame came ${gap.toFixed(1)} ms after the one before`).to.be.above(1.5 * refresh);
+      skipped += id - before - 1;
+    }
+    expect(skipped, 'slots passed over in 10 s').to.be.at.most(5);
     const m = session.metrics;
     expect(m.syncErrorMs, `p95 sync error vs a ${refresh.toFixed(1)} ms refresh`).to.be.at.most(refresh + 1);
     expect(m.lateFrames).to.equal(0);
     expect(m.firstFrameMs).to.be.a('number').and.to.be.below(2000);
-    console.log(`sync over 10 s: ${shown.length} slots shown, p95 |screen − speaker| ${m.syncErrorMs!.toFixed(1)} ms, refresh ${refresh.toFixed(1)} ms`);
+    console.log(`sync over 10 s: ${shown.length} slots shown, ${skipped} passed over at missed animation frames, p95 |screen − speaker| ${m.syncErrorMs!.toFixed(1)} ms, refresh ${refresh.toFixed(1)} ms`);
   });
 
   it('buffer view colours follow the slot states, with the playhead marked', async () => {

@@ -2,6 +2,7 @@ import { expect } from '@open-wc/testing';
 import { openDB } from 'idb';
 import { FrameBank, clearVideoCache, loadVideoFrames, type LoadOptions } from '../../src/platform/video-frames.js';
 import { LipsyncError } from '../../src/core/errors.js';
+import { frameDecoder } from '../../src/platform/frame-decoder.js';
 
 /** Reads the number a frame of numbered.mp4 shows (eight squares, white = 1). */
 async function frameNumber(blob: Blob): Promise<number> {
@@ -240,5 +241,42 @@ describe('model video frames', function () {
     expect(shows(bank.get(10)!)).to.equal(10);
     expect(bank.added).to.equal(3);
     bank.close();
+  });
+
+  it('decodes the frames in a Worker for the bank: the bitmaps come over by transfer, the same pictures', async () => {
+    const video = await loadVideoFrames(options({ cache: 'none' }));
+    const decoder = frameDecoder();
+    const bank = new FrameBank(video.frames.length, video.frames, 4, decoder);
+    bank.get(7);
+    const deadline = performance.now() + 5000;
+    while (bank.get(7) === undefined && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(decoder.via, 'decoded in the Worker').to.equal('worker');
+    const ctx = new OffscreenCanvas(320, 240).getContext('2d')!;
+    ctx.drawImage(bank.get(7)!, 0, 0);
+    let n = 0;
+    for (let bit = 0; bit < 8; bit++) if (ctx.getImageData(25 + bit * 38, 40, 1, 1).data[0]! > 128) n |= 1 << bit;
+    expect(n).to.equal(7);
+    // Released with the bank (the last user gone, the Worker ended): a decode still asked of it runs on the main thread.
+    bank.close();
+    const after = await decoder.decode(video.frames[3]!);
+    expect(after.width).to.be.above(0);
+    after.close();
+  });
+
+  it('decodes on the main thread where the decoding Worker cannot load (a CSP block, a missing file)', async () => {
+    const video = await loadVideoFrames(options({ cache: 'none' }));
+    const decoder = frameDecoder('/no/such/worker.js');
+    const bitmap = await decoder.decode(video.frames[5]!);
+    expect(bitmap.width).to.be.above(0);
+    bitmap.close();
+    const again = await decoder.decode(video.frames[6]!);
+    expect(decoder.via).to.equal('main');
+    again.close();
+    decoder.release();
+    // A user after that tries the Worker again.
+    const next = frameDecoder();
+    (await next.decode(video.frames[1]!)).close();
+    expect(next.via).to.equal('worker');
+    next.release();
   });
 });

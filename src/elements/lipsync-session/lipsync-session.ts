@@ -14,6 +14,7 @@ import { LipsyncError, reason, type LipsyncErrorCode } from '../../core/errors.j
 import { VIEW_MESSAGES, type ViewMessageKey } from '../../core/messages.js';
 import { SessionEngine, idleMetrics, type SessionMetrics } from '../../platform/session-engine.js';
 import { FrameBank, clearVideoCache, loadVideoFrames } from '../../platform/video-frames.js';
+import { frameDecoder } from '../../platform/frame-decoder.js';
 import type { FrameView } from '../../context/session-context.js';
 import { createStore } from '../../core/store.js';
 import { sessionContext, type LipsyncSessionContext, type SessionSnapshot, type SessionState } from '../../context/session-context.js';
@@ -299,7 +300,8 @@ export class LipsyncSessionElement extends LitElement {
       onStart: (width, height, total) => {
         if (abort.signal.aborted) return;
         this.#bank?.close();
-        this.#bank = new FrameBank(total);
+        // Frames decode in the page's decoding Worker (the frames Worker's code), off the main thread.
+        this.#bank = new FrameBank(total, [], undefined, frameDecoder(LipsyncSessionElement.framesWorkerUrl));
         this.#store.update({ videoWidth: width, videoHeight: height });
       },
       onPreview: (index, bitmap) => {
