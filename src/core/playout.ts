@@ -3,8 +3,15 @@ import { RecentValues } from './stats.js';
 
 /** Played audio above this level (dBFS) counts as speech. */
 export const SPEECH_DB = -45;
-/** Chunks are handed to the audio clock this long before they play (ms). */
-export const LEAD_MS = 60;
+/**
+ * Chunks are handed to the audio clock up to this long before they play (ms), as soon as they
+ * are here: what is handed over plays on time however long the page's main thread is then
+ * blocked. A busy page blocks it for 300 ms at a time (bench: `jank`); with a lead of 60 ms each
+ * such block put the chunks due in it late, and the delay grew by the lateness every time
+ * (738 → 2317 ms in 10 s at the gpu profile). Decisions stay per chunk: a held speech onset
+ * still waits for its frame.
+ */
+export const LEAD_MS = 340;
 /** `auto` before any answer has been measured. */
 export const AUTO_INITIAL_DELAY_MS = 200;
 /** Margin over p95 latency: decoding the image and one display refresh. */
