@@ -65,6 +65,11 @@ export interface LipsyncSessionContext {
   presented(frameId: number, now: number, withAiFrame: boolean): void;
   /** The ring, while running. */
   ring(): RingView | undefined;
+  /**
+   * How big `view` shows the video now, in device pixels (0×0: not at all, or gone): base frames
+   * are decoded no bigger than the biggest view needs.
+   */
+  viewSize(view: object, width: number, height: number): void;
 }
 
 export const sessionContext = createContext<LipsyncSessionContext>(Symbol('lipsync-session'));

@@ -1,21 +1,23 @@
-import { framesWorkerUrls, type DecodeAnswer, type DecodeRequest } from './frames-worker.js';
+import { decodeFrame, framesWorkerUrls, type DecodeAnswer, type DecodeRequest } from './frames-worker.js';
 
-/** Turns a base frame (a JPEG blob) into a bitmap to draw. */
-export type DecodeFrame = (blob: Blob) => Promise<ImageBitmap>;
+/** Turns a base frame (a JPEG blob) into a bitmap to draw, at `width`×`height` where it can (0: its own size). */
+export type DecodeFrame = (blob: Blob, width: number, height: number) => Promise<ImageBitmap>;
 
 /** A decode not answered in this long is given up (the bank asks again when it needs the frame). */
 const DECODE_TIMEOUT_MS = 10_000;
 
 interface Pending {
   blob: Blob;
+  width: number;
+  height: number;
   resolve(bitmap: ImageBitmap): void;
   reject(err: Error): void;
   timer: ReturnType<typeof setTimeout>;
 }
 
 /**
- * Decodes base frames in a Worker (the frames Worker's code, kept running) and hands the bitmaps
- * over by transfer: on the main thread, `createImageBitmap` on a 720×1280 JPEG and `close()` of
+ * Decodes base frames in a Worker (the frames Worker's code, kept running), at the size the views
+ * show them where the platform can (`decodeFrame`), and hands the bitmaps over by transfer: on the main thread, `createImageBitmap` on a 720×1280 JPEG and `close()` of
  * the result cost ~1.3–2 ms a frame, a decode in the Worker ~0.3 ms (bench/decode-cost.mjs);
  * views show 25 a second per session. One Worker serves every session of the page; it is
  * started by the first user and ended when the last lets go. Where no Worker loads (a CSP that
@@ -37,6 +39,8 @@ class WorkerDecoder {
     this.#broken = typeof Worker === 'undefined';
     this.#urls = this.#broken ? [] : framesWorkerUrls(override);
     this.#answered = false;
+    // Started now, so that it has loaded by the time the frames after the first are wanted.
+    if (!this.#broken) this.#start();
   }
 
   /** Where frames are decoded now: in the Worker (once it has answered), on the main thread, or not known yet. */
@@ -52,17 +56,17 @@ class WorkerDecoder {
     for (const [id, p] of this.#pending) this.#settle(id, p, () => p.reject(new Error('decoder released')));
   }
 
-  readonly decode: DecodeFrame = (blob) => {
+  readonly decode: DecodeFrame = (blob, width, height) => {
     const worker = this.#users > 0 && !this.#broken ? (this.#worker ?? this.#start()) : undefined;
-    if (!worker) return createImageBitmap(blob);
+    if (!worker) return decodeFrame(blob, width, height);
     return new Promise<ImageBitmap>((resolve, reject) => {
       const id = this.#next++;
       const timer = setTimeout(() => {
         const p = this.#pending.get(id);
         if (p) this.#settle(id, p, () => reject(new Error('frame decode timed out')));
       }, DECODE_TIMEOUT_MS);
-      this.#pending.set(id, { blob, resolve, reject, timer });
-      worker.postMessage({ type: 'decode', id, blob } satisfies DecodeRequest);
+      this.#pending.set(id, { blob, width, height, resolve, reject, timer });
+      worker.postMessage({ type: 'decode', id, blob, width, height } satisfies DecodeRequest);
     });
   };
 
@@ -99,7 +103,7 @@ class WorkerDecoder {
       worker.terminate();
       this.#worker = undefined;
       if (this.#answered) this.#broken = true;
-      for (const [id, p] of this.#pending) this.#settle(id, p, () => createImageBitmap(p.blob).then(p.resolve, p.reject));
+      for (const [id, p] of this.#pending) this.#settle(id, p, () => decodeFrame(p.blob, p.width, p.height).then(p.resolve, p.reject));
     };
     this.#worker = worker;
     return worker;

@@ -3,7 +3,7 @@ import { LipsyncError, reason } from '../core/errors.js';
 import { FPS } from '../core/protocol.js';
 import { demuxMp4 } from '../core/mp4.js';
 import type { DecodeFrame } from './frame-decoder.js';
-import { extractFrames, frameCacheWriter, framesWorkerUrls, type CacheMeta, type CacheTarget, type ExtractJob, type ExtractMessage } from './frames-worker.js';
+import { decodeFrame, extractFrames, frameCacheWriter, framesWorkerUrls, type CacheMeta, type CacheTarget, type ExtractJob, type ExtractMessage } from './frames-worker.js';
 
 /** The model video as frames: JPEG blobs at 25 fps, frame i showing t = (i + 0.5) / 25 s. */
 export interface VideoFrames {
@@ -445,6 +445,23 @@ export class FrameBank {
     this.#window = window;
   }
 
+  /** The size frames are decoded at (0×0: their own). */
+  #size: [number, number] = [0, 0];
+
+  /**
+   * Decodes frames from now on at `width`×`height` (0×0: their own size): views shown smaller
+   * than the video need less (see `decodeFrame`). Decoded frames of another size are dropped,
+   * except the one on screen until the next replaces it.
+   */
+  setSize(width: number, height: number): void {
+    if (width === this.#size[0] && height === this.#size[1]) return;
+    this.#size = [width, height];
+    // The one on screen stays open (in `#shown`) until a frame of the new size replaces it.
+    for (const b of this.#decoded.values()) if (b !== this.#shown) b.close();
+    this.#decoded.clear();
+    this.#last = -1;
+  }
+
   /** Frames available so far. */
   get added(): number {
     return this.#added;
@@ -485,7 +502,10 @@ export class FrameBank {
     // frame answered does.
     if (i !== this.#last || !bitmap || bitmap !== this.#shown) {
       this.#last = i;
+      const previous = this.#shown;
       this.#shown = bitmap ?? this.#shown;
+      // A frame of another size, kept only while it was on screen.
+      if (previous && previous !== this.#shown && !this.#holds(previous)) previous.close();
       const keep = new Set<number>();
       for (let k = 0; k < this.#window; k++) keep.add((i + k) % this.count);
       for (const [j, b] of this.#decoded) {
@@ -507,19 +527,29 @@ export class FrameBank {
     const blob = this.#blobs[i];
     if (!blob || this.#decoded.has(i) || this.#pending.has(i) || this.#closed) return;
     this.#pending.add(i);
-    (this.#decoder?.decode(blob) ?? createImageBitmap(blob)).then(
+    const [width, height] = this.#size;
+    // The first frame on screen is decoded here, at once: the Worker may still be loading.
+    const decoder = this.#shown ? this.#decoder : undefined;
+    (decoder?.decode(blob, width, height) ?? decodeFrame(blob, width, height)).then(
       (bitmap) => {
         this.#pending.delete(i);
-        if (this.#closed) bitmap.close();
+        // Closed, or decoded at a size no longer wanted.
+        if (this.#closed || width !== this.#size[0] || height !== this.#size[1]) bitmap.close();
         else this.#decoded.set(i, bitmap);
       },
       () => this.#pending.delete(i),
     );
   }
 
+  #holds(bitmap: ImageBitmap): boolean {
+    for (const b of this.#decoded.values()) if (b === bitmap) return true;
+    return false;
+  }
+
   close(): void {
     if (!this.#closed) this.#decoder?.release();
     this.#closed = true;
+    if (this.#shown && !this.#holds(this.#shown)) this.#shown.close();
     for (const b of this.#decoded.values()) b.close();
     this.#decoded.clear();
     this.#shown = undefined;

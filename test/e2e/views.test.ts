@@ -221,6 +221,39 @@ describe('views end to end', function () {
     expect(seen.has(SlotState.sent) && seen.has(SlotState.complete)).to.equal(true);
   });
 
+  it('decodes base frames no bigger than the views show them (a half or a quarter of the video), and the view still shows the base frame', async () => {
+    const server = await startServer();
+    cleanup.push(() => stopServer(server.port));
+    const session = await sessionWithViews(server);
+    const composite = session.querySelector('lipsync-canvas') as LipsyncCanvasElement;
+    const dpr = devicePixelRatio;
+    const baseWidth = () => session.sessionContext.frameAt(performance.now()).base?.width;
+    // Not capped by the window's height here: only the width sets the size.
+    composite.style.setProperty('--lipsync-max-height', '10000px');
+    // Shown at w device px: the smallest of 720, 360, 180 px that is at least w.
+    for (const [css, expected] of [[150, 180], [300, 360], [500, 720], [170, 180]] as const) {
+      session.style.width = `${css / dpr}px`;
+      await waitFor(() => baseWidth() === expected, 5000, `base frames ${expected} px wide for a view ${css} device px wide`);
+    }
+    // The composite still shows the base frame (its pixels repeated up to the canvas's size).
+    await session.start();
+    const frame = await frameWhere(session, (f) => f.frameId > 5 && Boolean(f.base) && f.base!.width === 180, 5000);
+    await nextFrame();
+    const shown = pixels(composite.canvas!, 90, 160);
+    const mouthFree = (x: number, y: number) => !frame.ai || !(x * 8 >= frame.ai.box[0] - 8 && x * 8 < frame.ai.box[2] + 8 && y * 8 >= frame.ai.box[1] - 8 && y * 8 < frame.ai.box[3] + 8);
+    let same = 0;
+    let counted = 0;
+    const base = pixels(frame.base!, 90, 160);
+    for (let i = 0; i < base.length; i += 4) {
+      const x = (i / 4) % 90;
+      const y = Math.floor(i / 4 / 90);
+      if (!mouthFree(x, y)) continue;
+      counted++;
+      if (Math.abs(shown[i]! - base[i]!) < 24 && Math.abs(shown[i + 1]! - base[i + 1]!) < 24) same++;
+    }
+    expect(same / counted, 'composite outside the mouth = the base frame').to.be.above(0.95);
+  });
+
   it('a running session keeps the model video it started with; a new one loads at stop()', async () => {
     const server = await startServer();
     cleanup.push(() => stopServer(server.port));
@@ -234,7 +267,9 @@ describe('views end to end', function () {
     // (The first video's extraction may still be finishing: the session started at its first frame.)
     expect(events.filter((e) => e.type !== 'lipsync-progress' || e.detail.total !== 250), 'nothing reloads while running').to.deep.equal([]);
     expect(session.sessionContext.getState().videoWidth).to.equal(720);
-    expect(session.sessionContext.frameAt(performance.now()).base!.width).to.equal(720);
+    // (Decoded at the size the views show it, maybe a half or a quarter: the aspect tells the video.)
+    const base = session.sessionContext.frameAt(performance.now()).base!;
+    expect(base.width / base.height).to.be.closeTo(720 / 1280, 0.01);
     session.stop();
     await waitFor(() => session.state === 'ready' && session.sessionContext.getState().videoWidth === 320, 10_000, 'the new video after stop()');
     expect(events.filter((e) => e.type === 'lipsync-state-change').map((e) => e.detail.state)).to.deep.equal(['ready', 'loading', 'ready']);

@@ -258,7 +258,7 @@ describe('model video frames', function () {
     expect(n).to.equal(7);
     // Released with the bank (the last user gone, the Worker ended): a decode still asked of it runs on the main thread.
     bank.close();
-    const after = await decoder.decode(video.frames[3]!);
+    const after = await decoder.decode(video.frames[3]!, 0, 0);
     expect(after.width).to.be.above(0);
     after.close();
   });
@@ -266,16 +266,16 @@ describe('model video frames', function () {
   it('decodes on the main thread where the decoding Worker cannot load (a CSP block, a missing file)', async () => {
     const video = await loadVideoFrames(options({ cache: 'none' }));
     const decoder = frameDecoder('/no/such/worker.js');
-    const bitmap = await decoder.decode(video.frames[5]!);
+    const bitmap = await decoder.decode(video.frames[5]!, 0, 0);
     expect(bitmap.width).to.be.above(0);
     bitmap.close();
-    const again = await decoder.decode(video.frames[6]!);
+    const again = await decoder.decode(video.frames[6]!, 0, 0);
     expect(decoder.via).to.equal('main');
     again.close();
     decoder.release();
     // A user after that tries the Worker again.
     const next = frameDecoder();
-    (await next.decode(video.frames[1]!)).close();
+    (await next.decode(video.frames[1]!, 0, 0)).close();
     expect(next.via).to.equal('worker');
     next.release();
   });

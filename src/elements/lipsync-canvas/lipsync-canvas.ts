@@ -46,9 +46,67 @@ export class LipsyncCanvasElement extends LitElement {
   readonly #session = new SessionController(this, () => this.session);
   #last = { frameId: NaN, base: undefined as ImageBitmap | undefined, ai: undefined as unknown, progress: -1, debug: false };
 
+  /** How big the video is shown (device pixels), and the session last told. */
+  #shownSize: [number, number] = [0, 0];
+  #toldSize = { session: undefined as unknown, size: '' };
+  readonly #resize = typeof ResizeObserver === 'undefined' ? undefined : new ResizeObserver((entries) => this.#measured(entries[entries.length - 1]!));
+
   constructor() {
     super();
     new FrameLoop(this, (now) => this.#draw(now));
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    const canvas = this.canvas;
+    if (canvas) this.#resize?.observe(canvas);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#resize?.disconnect();
+    this.#shownSize = [0, 0];
+    this.#tellSize();
+  }
+
+  protected override firstUpdated(): void {
+    this.#resize?.observe(this.canvas!);
+  }
+
+  protected override updated(): void {
+    // The canvas may have taken the video's size: the shown size follows.
+    this.#fit();
+  }
+
+  /** The canvas box in device pixels → the video's size in it (letterboxed). */
+  #measured(entry: ResizeObserverEntry): void {
+    const device = entry.devicePixelContentBoxSize?.[0];
+    const dpr = globalThis.devicePixelRatio || 1;
+    this.#box = [device ? device.inlineSize : entry.contentRect.width * dpr, device ? device.blockSize : entry.contentRect.height * dpr];
+    this.#fit();
+  }
+
+  /** The canvas's box in device pixels, as last measured. */
+  #box: [number, number] = [0, 0];
+
+  #fit(): void {
+    const [boxW, boxH] = this.#box;
+    const canvas = this.canvas;
+    const fit = canvas && canvas.width && canvas.height ? Math.min(boxW / canvas.width, boxH / canvas.height) : 0;
+    this.#shownSize = canvas ? [Math.round(canvas.width * fit), Math.round(canvas.height * fit)] : [0, 0];
+    this.#tellSize();
+  }
+
+  /** Tells the session how big this view shows base frames (the inference view shows none). */
+  #tellSize(): void {
+    const session = this.#session.session;
+    const [w, h] = this.isConnected && this.view === 'composite' ? this.#shownSize : [0, 0];
+    const size = `${w}x${h}`;
+    if (session === this.#toldSize.session && size === this.#toldSize.size) return;
+    // A view moved to another session leaves the first.
+    if (this.#toldSize.session && this.#toldSize.session !== session) (this.#toldSize.session as typeof session)?.viewSize(this, 0, 0);
+    this.#toldSize = { session, size };
+    session?.viewSize(this, w, h);
   }
 
   /** The canvas in the shadow root. */
@@ -87,6 +145,7 @@ export class LipsyncCanvasElement extends LitElement {
     const canvas = this.canvas;
     const ctx = canvas?.getContext('2d');
     if (!session || !canvas || !ctx) return;
+    this.#tellSize();
     const snapshot = session.getState();
     const frame = session.frameAt(now);
     // A progress bar only while there is no avatar to show: never over a running one.
@@ -101,7 +160,13 @@ export class LipsyncCanvasElement extends LitElement {
 
     const { width, height } = canvas;
     if (this.view === 'inference' || !frame.base) ctx.clearRect(0, 0, width, height);
-    if (this.view === 'composite' && frame.base) ctx.drawImage(frame.base, 0, 0, width, height);
+    if (this.view === 'composite' && frame.base) {
+      // A base frame decoded at a half or a quarter of the video's size (the view shows it no
+      // bigger): pixels repeated, which scaling the canvas down to the shown size gives back.
+      ctx.imageSmoothingEnabled = frame.base.width >= width;
+      ctx.drawImage(frame.base, 0, 0, width, height);
+      ctx.imageSmoothingEnabled = true;
+    }
     if (frame.ai) {
       const { source: s, target: t } = frame.ai.placement;
       ctx.drawImage(frame.ai.bitmap, s.x, s.y, s.width, s.height, t.x, t.y, t.width, t.height);

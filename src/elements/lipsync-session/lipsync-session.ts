@@ -168,7 +168,27 @@ export class LipsyncSessionElement extends LitElement {
       if (!engine) return undefined;
       return { states: engine.ring.states, size: engine.ring.size, captureHead: engine.ring.captureHead, playhead: engine.playhead };
     },
+    viewSize: (view, width, height) => {
+      if (width > 0 && height > 0) this.#viewSizes.set(view, [width, height]);
+      else this.#viewSizes.delete(view);
+      this.#applyDecodeSize();
+    },
   };
+
+  /** Device-pixel sizes the views show the video at. */
+  readonly #viewSizes = new Map<object, [number, number]>();
+
+  /**
+   * Base frames decoded at the size the biggest view shows (JPEG decoders scale by halves: half
+   * or a quarter of the video where that is still as big as shown), the video's own with no view.
+   */
+  #applyDecodeSize(): void {
+    const { videoWidth: w, videoHeight: h } = this.#store.getState();
+    let need = this.#viewSizes.size ? 0 : 1;
+    for (const [vw, vh] of this.#viewSizes.values()) need = Math.max(need, vw / w, vh / h);
+    const scale = need > 0.5 ? 1 : need > 0.25 ? 0.5 : 0.25;
+    this.#bank?.setSize(scale === 1 ? 0 : Math.round(w * scale), scale === 1 ? 0 : Math.round(h * scale));
+  }
 
   #videoWanted = false;
   /** The video configuration loaded, loading or failed: views ask on every update, so it is tried once. */
@@ -303,6 +323,7 @@ export class LipsyncSessionElement extends LitElement {
         // Frames decode in the page's decoding Worker (the frames Worker's code), off the main thread.
         this.#bank = new FrameBank(total, [], undefined, frameDecoder(LipsyncSessionElement.framesWorkerUrl));
         this.#store.update({ videoWidth: width, videoHeight: height });
+        this.#applyDecodeSize();
       },
       onPreview: (index, bitmap) => {
         if (abort.signal.aborted || !this.#bank) return bitmap.close();
