@@ -4,14 +4,19 @@ import { RecentValues } from './stats.js';
 /** Played audio above this level (dBFS) counts as speech. */
 export const SPEECH_DB = -45;
 /**
- * Chunks are handed to the audio clock up to this long before they play (ms), as soon as they
- * are here: what is handed over plays on time however long the page's main thread is then
- * blocked. A busy page blocks it for 300 ms at a time (bench: `jank`); with a lead of 60 ms each
- * such block put the chunks due in it late, and the delay grew by the lateness every time
- * (738 → 2317 ms in 10 s at the gpu profile). Decisions stay per chunk: a held speech onset
- * still waits for its frame.
+ * Chunks are handed to the audio clock this long before they play (ms) — once handed over, a
+ * chunk's time is fixed. A speech chunk whose frame is not here yet is handed over late, so that
+ * the delay can still grow for it if its answer is slow (latency rising: a cold start)…
  */
-export const LEAD_MS = 340;
+export const LEAD_MS = 60;
+/**
+ * …and one that needs nothing more (its frame is here, or it is quiet) up to this early, as soon
+ * as it is here: it then plays on time however long the page's main thread is blocked. A busy
+ * page blocks it for 300 ms at a time (bench: `jank`); with every chunk at 60 ms each such block
+ * put the chunks due in it late, and the delay grew by the lateness every time (738 → 2317 ms in
+ * 10 s at the gpu profile).
+ */
+export const EARLY_LEAD_MS = 340;
 /** `auto` before any answer has been measured. */
 export const AUTO_INITIAL_DELAY_MS = 200;
 /** Margin over p95 latency: decoding the image and one display refresh. */
@@ -212,7 +217,7 @@ export class Playout {
           this.#offset = Math.max(this.#offset, target);
         }
         let at = nominal + this.#offset;
-        if (at - now > LEAD_MS) break;
+        if (at - now > (quiet || slots.frameReady(id) ? EARLY_LEAD_MS : LEAD_MS)) break;
         if (at < now + 5) {
           // An empty slot already past: nothing to lose.
           if (level === undefined) {
