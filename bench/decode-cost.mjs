@@ -1,7 +1,9 @@
 // Cost of turning a cached base frame (720×1280 JPEG) into something drawable, in the page.
 import puppeteer from 'puppeteer-core';
+import { build } from 'esbuild';
 import { startDemo } from '../scripts/start.mjs';
-const demo = await startDemo({ port: 0, wsPort: 0, server: { profile: 'instant' }, runBuild: false, log: () => {} });
+await build({ entryPoints: ['src/core/mp4.ts'], outfile: 'node_modules/.cache/bench/mp4.mjs', bundle: true, platform: 'neutral', format: 'esm', logLevel: 'warning' });
+const demo = await startDemo({ port: 0, wsPort: 0, server: { profile: 'instant' }, runBuild: false, log: () => {}, serve: [['/node_modules/.cache/bench/', 'node_modules/.cache/bench']] });
 const browser = await puppeteer.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--autoplay-policy=no-user-gesture-required'] });
 try {
   const page = await browser.newPage();
@@ -34,8 +36,25 @@ try {
       out[name] = { median: ts[n >> 1].toFixed(2), mainPerCall: (main / n).toFixed(3) };
     };
     await time('createImageBitmap', () => createImageBitmap(blob));
+    await time('createImageBitmap colorSpaceConversion none', () => createImageBitmap(blob, { colorSpaceConversion: 'none' }));
+    await time('createImageBitmap premultiply none', () => createImageBitmap(blob, { premultiplyAlpha: 'none' }));
+    await time('createImageBitmap both none', () => createImageBitmap(blob, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' }));
+    await time('createImageBitmap again', () => createImageBitmap(blob));
     await time('createImageBitmap half', () => createImageBitmap(blob, { resizeWidth: 360, resizeHeight: 640, resizeQuality: 'low' }));
     await time('createImageBitmap quarter', () => createImageBitmap(blob, { resizeWidth: 180, resizeHeight: 320, resizeQuality: 'low' }));
+    if ('ImageDecoder' in window) {
+      for (const [w, h] of [[720, 1280], [360, 640], [180, 320]]) {
+        await time(`ImageDecoder desired ${w}×${h} → ImageBitmap`, async () => {
+          const d = new ImageDecoder({ data: blob.stream(), type: 'image/jpeg', desiredWidth: w, desiredHeight: h });
+          const { image } = await d.decode();
+          out[`ImageDecoder ${w} gives`] = `${image.displayWidth}×${image.displayHeight} ${image.format}`;
+          const b = await createImageBitmap(image);
+          image.close();
+          d.close();
+          return b;
+        });
+      }
+    }
     if ('ImageDecoder' in window) await time('ImageDecoder', async () => { const d = new ImageDecoder({ data: blob.stream(), type: 'image/jpeg' }); const { image } = await d.decode(); d.close(); return image; });
     {
       const src = `onmessage = async (e) => { const b = await createImageBitmap(e.data.blob); postMessage({ i: e.data.i, b }, [b]); };`;
@@ -55,7 +74,21 @@ try {
         out.main24Parallel = (performance.now() - t).toFixed(0);
       }
       {
-        const canvas = document.createElement('canvas'); canvas.width = 720; canvas.height = 1280; document.body.append(canvas);
+        {
+      // The H.264 stream itself: decode-only time per frame with WebCodecs (software here), and drawing a VideoFrame.
+      const { demuxMp4 } = await import('/node_modules/.cache/bench/mp4.mjs');
+      const bytes = new Uint8Array(await (await fetch('/demo/models/demo/video.mp4')).arrayBuffer()); const track = demuxMp4(bytes);
+      const c2 = new OffscreenCanvas(track.width, track.height).getContext('2d');
+      let frames = 0;
+      let drawMs = 0;
+      const decoder = new VideoDecoder({ output: (f) => { frames++; if (frames % 10 === 0) { const t = performance.now(); c2.drawImage(f, 0, 0); c2.getImageData(0, 0, 1, 1); drawMs += performance.now() - t; } f.close(); }, error: (e) => console.error(e) });
+      decoder.configure({ codec: track.codec, description: track.description, codedWidth: track.width, codedHeight: track.height });
+      const t0 = performance.now();
+      for (const s of track.samples) decoder.decode(new EncodedVideoChunk({ type: s.key ? 'key' : 'delta', timestamp: Math.round((s.pts / track.timescale) * 1e6), data: bytes.subarray(s.offset, s.offset + s.size) }));
+      await decoder.flush();
+      out.h264 = { frames, msPerFrame: ((performance.now() - t0) / frames).toFixed(2), drawVideoFrameMs: (drawMs / Math.floor(frames / 10)).toFixed(2), keyframes: track.samples.filter((s) => s.key).length, samples: track.samples.length };
+    }
+    const canvas = document.createElement('canvas'); canvas.width = 720; canvas.height = 1280; document.body.append(canvas);
         const ctx = canvas.getContext('2d');
         const firstDraw = async (get) => {
           const ts = [];
@@ -81,6 +114,20 @@ try {
       const bms2 = []; for (let k = 0; k < 20; k++) bms2.push(await createImageBitmap(blob));
       t = performance.now(); for (const b of bms2) b.close(); out.closeLocal = ((performance.now() - t) / 20).toFixed(3);
       t = performance.now(); const ps = []; for (let k = 0; k < 20; k++) ps.push(createImageBitmap(blob)); out.callLocal = ((performance.now() - t) / 20).toFixed(3); (await Promise.all(ps)).forEach((b) => b.close());
+    }
+    {
+      // The H.264 stream itself: decode-only time per frame with WebCodecs (software here), and drawing a VideoFrame.
+      const { demuxMp4 } = await import('/node_modules/.cache/bench/mp4.mjs');
+      const bytes = new Uint8Array(await (await fetch('/demo/models/demo/video.mp4')).arrayBuffer()); const track = demuxMp4(bytes);
+      const c2 = new OffscreenCanvas(track.width, track.height).getContext('2d');
+      let frames = 0;
+      let drawMs = 0;
+      const decoder = new VideoDecoder({ output: (f) => { frames++; if (frames % 10 === 0) { const t = performance.now(); c2.drawImage(f, 0, 0); c2.getImageData(0, 0, 1, 1); drawMs += performance.now() - t; } f.close(); }, error: (e) => console.error(e) });
+      decoder.configure({ codec: track.codec, description: track.description, codedWidth: track.width, codedHeight: track.height });
+      const t0 = performance.now();
+      for (const s of track.samples) decoder.decode(new EncodedVideoChunk({ type: s.key ? 'key' : 'delta', timestamp: Math.round((s.pts / track.timescale) * 1e6), data: bytes.subarray(s.offset, s.offset + s.size) }));
+      await decoder.flush();
+      out.h264 = { frames, msPerFrame: ((performance.now() - t0) / frames).toFixed(2), drawVideoFrameMs: (drawMs / Math.floor(frames / 10)).toFixed(2), keyframes: track.samples.filter((s) => s.key).length, samples: track.samples.length };
     }
     const canvas = document.createElement('canvas'); canvas.width = 720; canvas.height = 1280; document.body.append(canvas);
     const ctx = canvas.getContext('2d');
