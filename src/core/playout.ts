@@ -105,6 +105,8 @@ export class Playout {
   #lastScheduled = -1;
   /** The chunk playing now (or last played); -1 before the first. */
   #playhead = -1;
+  /** The last chunk that has reached the speaker (the playhead runs ahead of it by the output latency). */
+  #heard = -1;
   readonly #requests = new Map<number, Request>();
   /** Requests given up by `interrupt()`: their answers are dropped without complaint. */
   readonly #dropped = new Map<number, Request>();
@@ -135,6 +137,19 @@ export class Playout {
 
   get playhead(): number {
     return this.#playhead;
+  }
+
+  /**
+   * Chunks up to `slot` have reached the speaker: an answer for one of them is late. (Judged at
+   * the speaker, not at the playhead: the output latency — ~40 ms here, 150 ms and more on
+   * Bluetooth — is time an answer still has.)
+   */
+  hear(slot: number): void {
+    this.#heard = Math.max(this.#heard, Math.min(slot, this.#playhead));
+  }
+
+  get heard(): number {
+    return this.#heard;
   }
 
   get latency(): RecentValues {
@@ -313,7 +328,7 @@ export class Playout {
     this.#requests.delete(id);
     const latencyMs = at - request.firstSentAt;
     if (statusOk) this.#latency.add(latencyMs);
-    return { kind: id <= this.#playhead ? 'late' : 'on-time', latencyMs, request };
+    return { kind: id <= this.#heard ? 'late' : 'on-time', latencyMs, request };
   }
 
   /**

@@ -453,7 +453,7 @@ export class SessionEngine {
       frameReady: (id) => this.frames.get(id) !== undefined,
     });
     for (const { id, at, rate } of tick.schedule) this.#schedulePlayback(id, at / 1000, rate);
-    for (const id of tick.played) this.#play(id, now);
+    this.#hear(now);
     // Frames behind the slot at the speaker have been shown. (The playhead runs ahead of the
     // speaker by the output latency: ~45 ms here, 150 ms and more on Bluetooth.)
     this.frames.deleteUpTo(this.speakerAt(now).slot - 2);
@@ -464,6 +464,17 @@ export class SessionEngine {
       this.#speaking = false;
       this.#o.onSpeaking(false);
     }
+  }
+
+  /** The last slot judged on time or late (it reached the speaker). */
+  #judged = -1;
+
+  /** Judges every slot that has reached the speaker since the last call (passed-over ones are not heard). */
+  #hear(now: number): void {
+    this.#playout.hear(this.speakerAt(now).slot);
+    const heard = this.#playout.heard;
+    for (let id = Math.max(this.#judged + 1, heard - 256); id <= heard; id++) if (this.#playout.playAt(id) > -Infinity) this.#play(id, now);
+    this.#judged = Math.max(this.#judged, heard);
   }
 
   /** Chunk `id` is being heard now. */
@@ -508,6 +519,7 @@ export class SessionEngine {
     try {
       if (a.error?.stage === 'message') throw new ProtocolError(a.error.reason, a.error.message);
       const ok = a.status === 0;
+      this.#playout.hear(this.speakerAt(performance.now()).slot);
       const answer = this.#playout.answered(frameId, at, ok);
       // An answer to a request interrupt() gave up: dropped without complaint.
       if (answer.kind === 'dropped') return drop();
@@ -535,7 +547,7 @@ export class SessionEngine {
         throw err;
       }
       // Still wanted? Not heard yet, still in the ring.
-      if (frameId <= this.#playout.playhead || !this.ring.has(frameId)) return drop();
+      if (frameId <= this.#playout.heard || !this.ring.has(frameId)) return drop();
       this.frames.set(frameId, { bitmap: bitmap!, placement, box });
       this.ring.setState(frameId, SlotState.complete);
       this.#framesGenerated++;

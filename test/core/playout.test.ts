@@ -133,6 +133,8 @@ function simulate(o: SimOptions) {
       for (; failedUpTo <= p; failedUpTo++) if (state.get(failedUpTo) === 'audio') state.set(failedUpTo, 'failed');
     }
     const tick = playout.tick(now, captureHead, slots);
+    // The speaker is at the playhead here (no output latency).
+    playout.hear(playout.playhead);
     scheduled.push(...tick.schedule);
     for (const id of tick.played) {
       const withFrame = (readyAt.get(id) ?? Infinity) <= playout.playAt(id);
@@ -237,8 +239,13 @@ describe('playout (jitter buffer) against a simulated server', () => {
     const slots = { level: (id: number) => (id <= 5 ? level() : undefined), frameReady: (id: number) => id === 0 };
     for (let t = 100; t <= 2000; t += 20) p.tick(t, 5, slots);
     expect(p.playhead).to.be.at.least(2);
+    // Started, but not at the speaker yet (the output latency): still on time, drawn when heard.
+    p.hear(1);
+    expect(p.answered(2, 1990, true)).to.include({ kind: 'on-time', latencyMs: 1990 });
     expect(p.answered(1, 2000, true)).to.include({ kind: 'late', latencyMs: 2000 });
-    expect(p.latency.size, 'late answers count in latency').to.equal(2);
+    expect(p.latency.size, 'late answers count in latency').to.equal(3);
+    p.hear(p.playhead + 50);
+    expect(p.heard, 'never past the playhead').to.equal(p.playhead);
     expect(p.answered(1, 2001, true).kind, 'answered twice').to.equal('stale');
     expect(p.answered(999, 2001, true).kind, 'never asked').to.equal('unknown');
     p.sent(7, 2000);

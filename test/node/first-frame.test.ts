@@ -23,7 +23,9 @@ const page = (server: string, extra: string) => `<!doctype html>
  * starts, when it reaches the speaker, how long it lasts and its loudness.
  */
 const observer = `(() => {
-  const R = (window.__ff = { frames: [], audio: [], loaded: 0, total: 0 });
+  const R = (window.__ff = { frames: [], audio: [], loaded: 0, total: 0, answers: {} });
+  // When each AI frame became ready (time, latency, the delay then): to tell a late answer from a slow client.
+  document.addEventListener('lipsync-frame', (e) => { R.answers[e.detail.frameId] = [performance.now(), e.detail.latency, e.target.metrics?.playbackDelayMs ?? -1]; }, true);
   const read = () => {
     const c = document.querySelector('lipsync-canvas')?.shadowRoot?.querySelector('canvas');
     if (!c) return -1;
@@ -70,6 +72,8 @@ interface Seen {
   /** Per animation frame: time, base frame number on screen, slot shown, 1 if with its AI frame. */
   frames: Array<[number, number, number, number]>;
   audio: Array<[number, number, number]>;
+  /** Per AI frame id: when it became ready, its latency, the playback delay then. */
+  answers: Record<number, [number, number, number]>;
   loaded: number;
   total: number;
 }
@@ -188,7 +192,15 @@ describe('the avatar on screen at once (issue 12)', { timeout: 240_000 }, () => 
           }
           const missing = [...speechSlots].filter((id) => !withAi.has(id));
           const mouthless = missing.length;
-          if (missing.length) console.log(`${label}: speech slots without their AI frame: ${missing.join(', ')}`);
+          if (missing.length) {
+            // For each: when it was first on screen, and when its answer was ready (latency, delay then).
+            const detail = missing.map((id) => {
+              const shown = seen.frames.find(([, , fid]) => fid === id)?.[0];
+              const a = seen.answers[id];
+              return a ? `${id} (on screen ${shown?.toFixed(0)}, ready ${a[0].toFixed(0)}, latency ${a[1].toFixed(0)}, delay ${a[2]})` : `${id} (on screen ${shown?.toFixed(0)}, no answer)`;
+            });
+            console.log(`${label}: speech slots without their AI frame: ${detail.join(', ')}`);
+          }
           results.push({ lateFrames, label, mouthless, speechSlots: speechSlots.size });
 
           // Every chunk of speech (loud enough to be speech), while it sounds: the view shows a
