@@ -3,6 +3,8 @@ export class RecentValues {
   readonly #values: Float64Array;
   #count = 0;
   #next = 0;
+  /** The values sorted, kept until the next `add` (the playout asks for p95 and p99 at every chunk). */
+  #sorted: Float64Array | undefined;
 
   constructor(capacity = 256) {
     this.#values = new Float64Array(capacity);
@@ -13,6 +15,7 @@ export class RecentValues {
     this.#values[this.#next] = value;
     this.#next = (this.#next + 1) % this.#values.length;
     this.#count = Math.min(this.#count + 1, this.#values.length);
+    this.#sorted = undefined;
   }
 
   get size(): number {
@@ -22,7 +25,7 @@ export class RecentValues {
   /** The p-th percentile (nearest rank), or 0 with no values. */
   percentile(p: number): number {
     if (this.#count === 0) return 0;
-    const sorted = Array.from(this.#values.subarray(0, this.#count)).sort((a, b) => a - b);
+    const sorted = (this.#sorted ??= this.#values.slice(0, this.#count).sort());
     return sorted[Math.min(this.#count - 1, Math.max(0, Math.ceil((p / 100) * this.#count) - 1))]!;
   }
 }

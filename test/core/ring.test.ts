@@ -65,6 +65,12 @@ describe('stats', () => {
     expect(v.size).to.equal(4); // the oldest (5) fell out; NaN is ignored
     expect(v.percentile(50)).to.equal(2);
     expect(v.percentile(95)).to.equal(4);
+    // Asked again after an add: the sorted values kept between adds are not reused.
+    v.add(10);
+    expect(v.percentile(95)).to.equal(10);
+    expect(v.percentile(50)).to.equal(3);
+    for (const x of [-1, -2, -3, -4]) v.add(x);
+    expect([v.percentile(0), v.percentile(100)]).to.deep.equal([-4, -1]);
   });
 
   it('measures RMS level in dBFS', () => {
