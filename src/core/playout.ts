@@ -60,8 +60,6 @@ export type AnswerKind = 'on-time' | 'late' | 'dropped' | 'stale' | 'unknown';
 export interface TickResult {
   /** Chunks to start on the audio clock now: id, time (ms, audio clock) and playback rate. */
   schedule: Array<{ id: number; at: number; rate: number }>;
-  /** Slots that have started playing since the last tick, in order. */
-  played: number[];
   /** Slots passed over since the last tick (never played: silence removed from a pause, or empty). */
   passed: number[];
 }
@@ -140,12 +138,17 @@ export class Playout {
   }
 
   /**
-   * Chunks up to `slot` have reached the speaker: an answer for one of them is late. (Judged at
-   * the speaker, not at the playhead: the output latency — ~40 ms here, 150 ms and more on
-   * Bluetooth — is time an answer still has.)
+   * Chunks up to `slot` (never past the playhead) have reached the speaker: an answer for one of
+   * them is late. Returns the chunks heard since the last call, in order (passed-over ones are
+   * never heard). Judged at the speaker, not at the playhead: the output latency — ~40 ms here,
+   * 150 ms and more on Bluetooth — is time an answer still has.
    */
-  hear(slot: number): void {
-    this.#heard = Math.max(this.#heard, Math.min(slot, this.#playhead));
+  hear(slot: number): number[] {
+    const to = Math.min(slot, this.#playhead);
+    const heard: number[] = [];
+    for (let id = Math.max(this.#heard + 1, to - HISTORY); id <= to; id++) if (this.playAt(id) > -Infinity) heard.push(id);
+    this.#heard = Math.max(this.#heard, to);
+    return heard;
   }
 
   get heard(): number {
@@ -196,7 +199,6 @@ export class Playout {
    */
   tick(now: number, captureHead: number, slots: SlotSource): TickResult {
     const schedule: Array<{ id: number; at: number; rate: number }> = [];
-    const played: number[] = [];
     const passed: number[] = [];
     if (this.#started) {
       // Bounded: at most a ring's worth of chunks per tick.
@@ -257,10 +259,10 @@ export class Playout {
     for (let id = this.#playhead + 1; id <= this.#lastScheduled; id++) {
       const at = this.playAt(id);
       if (at > now) break;
-      (at === -Infinity ? passed : played).push(id);
+      if (at === -Infinity) passed.push(id);
       this.#playhead = id;
     }
-    return { schedule, played, passed };
+    return { schedule, passed };
   }
 
   #record(id: number, at: number, duration: number): void {

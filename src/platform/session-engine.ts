@@ -466,15 +466,9 @@ export class SessionEngine {
     }
   }
 
-  /** The last slot judged on time or late (it reached the speaker). */
-  #judged = -1;
-
-  /** Judges every slot that has reached the speaker since the last call (passed-over ones are not heard). */
+  /** Every slot that has reached the speaker since the last call is judged on time or late. */
   #hear(now: number): void {
-    this.#playout.hear(this.speakerAt(now).slot);
-    const heard = this.#playout.heard;
-    for (let id = Math.max(this.#judged + 1, heard - 256); id <= heard; id++) if (this.#playout.playAt(id) > -Infinity) this.#play(id, now);
-    this.#judged = Math.max(this.#judged, heard);
+    for (const id of this.#playout.hear(this.speakerAt(now).slot)) this.#play(id, now);
   }
 
   /** Chunk `id` is being heard now. */
@@ -519,7 +513,7 @@ export class SessionEngine {
     try {
       if (a.error?.stage === 'message') throw new ProtocolError(a.error.reason, a.error.message);
       const ok = a.status === 0;
-      this.#playout.hear(this.speakerAt(performance.now()).slot);
+      this.#hear(performance.now());
       const answer = this.#playout.answered(frameId, at, ok);
       // An answer to a request interrupt() gave up: dropped without complaint.
       if (answer.kind === 'dropped') return drop();

@@ -133,10 +133,9 @@ function simulate(o: SimOptions) {
       for (; failedUpTo <= p; failedUpTo++) if (state.get(failedUpTo) === 'audio') state.set(failedUpTo, 'failed');
     }
     const tick = playout.tick(now, captureHead, slots);
-    // The speaker is at the playhead here (no output latency).
-    playout.hear(playout.playhead);
     scheduled.push(...tick.schedule);
-    for (const id of tick.played) {
+    // The speaker is at the playhead here (no output latency).
+    for (const id of playout.hear(playout.playhead)) {
       const withFrame = (readyAt.get(id) ?? Infinity) <= playout.playAt(id);
       if (!withFrame) {
         playout.noteLate(level(id) > SPEECH_DB);
