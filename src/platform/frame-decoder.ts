@@ -20,14 +20,15 @@ interface Pending {
  * show them where the platform can (`decodeFrame`), and hands the bitmaps over by transfer: on the main thread, `createImageBitmap` on a 720×1280 JPEG and `close()` of
  * the result cost ~1.3–2 ms a frame, a decode in the Worker ~0.3 ms (bench/decode-cost.mjs);
  * views show 25 a second per session. One Worker serves every session of the page; it is
- * started by the first user and ended when the last lets go. Where no Worker loads (a CSP that
+ * started at the first decode asked of it and ended when the last user lets go. Where no Worker loads (a CSP that
  * forbids both the blob: and the file URL), frames are decoded on the main thread, as before.
  */
 class WorkerDecoder {
   #users = 0;
   #worker: Worker | undefined;
-  /** URLs still to try, in order. */
-  #urls: string[] = [];
+  /** URLs still to try, in order; made at the first decode (see `framesWorkerUrls`). */
+  #urls: string[] | undefined;
+  #override: string | null | undefined;
   #answered = false;
   #broken = false;
   #next = 0;
@@ -37,10 +38,11 @@ class WorkerDecoder {
   retain(override: string | null | undefined): void {
     if (this.#users++ > 0) return;
     this.#broken = typeof Worker === 'undefined';
-    this.#urls = this.#broken ? [] : framesWorkerUrls(override);
+    this.#override = override;
+    this.#urls = undefined;
     this.#answered = false;
-    // Started now, so that it has loaded by the time the frames after the first are wanted.
-    if (!this.#broken) this.#start();
+    // The Worker starts at the first decode asked of it, not now: a bank decodes its first frame
+    // on the main thread, and starting a Worker (~5 ms of main thread) would delay that frame.
   }
 
   /** Where frames are decoded now: in the Worker (once it has answered), on the main thread, or not known yet. */
@@ -77,7 +79,7 @@ class WorkerDecoder {
   }
 
   #start(): Worker | undefined {
-    const url = this.#urls.shift();
+    const url = (this.#urls ??= framesWorkerUrls(this.#override)).shift();
     if (!url) {
       this.#broken = true;
       return undefined;

@@ -281,7 +281,8 @@ export interface DecodeRequest {
 export async function decodeFrame(blob: Blob, width: number, height: number): Promise<ImageBitmap> {
   const Decoder = (globalThis as { ImageDecoder?: typeof ImageDecoder }).ImageDecoder;
   if (!width || !height || !Decoder) return createImageBitmap(blob);
-  const decoder = new Decoder({ data: blob.stream(), type: blob.type || 'image/jpeg', desiredWidth: width, desiredHeight: height });
+  // The bytes in one read: a stream would hop through the main thread per chunk when decoding there.
+  const decoder = new Decoder({ data: await blob.arrayBuffer(), type: blob.type || 'image/jpeg', desiredWidth: width, desiredHeight: height });
   try {
     const { image } = await decoder.decode();
     try {

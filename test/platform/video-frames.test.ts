@@ -269,6 +269,21 @@ describe('model video frames', function () {
     after.close();
   });
 
+  it('starts the decoding Worker at the first decode asked of it, not when a bank takes the decoder', async () => {
+    const video = await loadVideoFrames(options({ cache: 'none' }));
+    // The Worker from its file, so that its load shows in the page's resource timing.
+    const url = `/dist/lipsync-frames-worker.js?lazy=${Math.random()}`;
+    const loads = () => performance.getEntriesByType('resource').filter((e) => e.name.endsWith(url)).length;
+    const decoder = frameDecoder(url);
+    const bank = new FrameBank(video.frames.length, video.frames, 4, decoder);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(loads(), 'no Worker before a decode').to.equal(0);
+    (await decoder.decode(video.frames[2]!, 0, 0)).close();
+    expect(decoder.via).to.equal('worker');
+    expect(loads(), 'loaded at the first decode').to.equal(1);
+    bank.close();
+  });
+
   it('decodes on the main thread where the decoding Worker cannot load (a CSP block, a missing file)', async () => {
     const video = await loadVideoFrames(options({ cache: 'none' }));
     const decoder = frameDecoder('/no/such/worker.js');

@@ -44,7 +44,9 @@ export class LipsyncCanvasElement extends LitElement {
   session: string | null = null;
 
   readonly #session = new SessionController(this, () => this.session);
-  #last = { frameId: NaN, base: undefined as ImageBitmap | undefined, ai: undefined as unknown, progress: -1, debug: false };
+  #last = { frameId: NaN, base: undefined as ImageBitmap | undefined, ai: undefined as unknown, debug: false };
+  /** Something was drawn: until then the canvas is blank, and there is nothing to clear. */
+  #drawn = false;
 
   /** How big the video is shown (device pixels), and the session last told. */
   #shownSize: [number, number] = [0, 0];
@@ -146,17 +148,17 @@ export class LipsyncCanvasElement extends LitElement {
     const ctx = canvas?.getContext('2d');
     if (!session || !canvas || !ctx) return;
     this.#tellSize();
-    const snapshot = session.getState();
     const frame = session.frameAt(now);
-    // A progress bar only while there is no avatar to show: never over a running one.
-    const loading = !frame.base && snapshot.videoTotal > 0 && snapshot.videoLoaded < snapshot.videoTotal;
-    const progress = loading ? snapshot.videoLoaded : -1;
     // The session's `debug` puts the overlay on its composite views.
-    const debug = this.debug || (snapshot.config.debug && this.view === 'composite');
+    const debug = this.debug || (session.getState().config.debug && this.view === 'composite');
     const last = this.#last;
-    if (frame.frameId === last.frameId && frame.base === last.base && frame.ai === last.ai && progress === last.progress && debug === last.debug) return;
+    if (frame.frameId === last.frameId && frame.base === last.base && frame.ai === last.ai && debug === last.debug) return;
     const changedSlot = frame.frameId !== last.frameId;
-    this.#last = { frameId: frame.frameId, base: frame.base, ai: frame.ai, progress, debug };
+    this.#last = { frameId: frame.frameId, base: frame.base, ai: frame.ai, debug };
+    // Until the first frame (or the session runs) the canvas stays blank, untouched: a first clear
+    // of it would cost a 3.7 MB canvas commit on the main thread just before that frame is wanted.
+    if (!frame.base && !frame.ai && !debug && frame.frameId < 0 && !this.#drawn) return;
+    this.#drawn = true;
 
     const { width, height } = canvas;
     if (this.view === 'inference' || !frame.base) ctx.clearRect(0, 0, width, height);
@@ -172,7 +174,6 @@ export class LipsyncCanvasElement extends LitElement {
       ctx.drawImage(frame.ai.bitmap, s.x, s.y, s.width, s.height, t.x, t.y, t.width, t.height);
     }
     if (debug) this.#drawDebug(ctx, frame);
-    if (loading) this.#drawProgress(ctx, width, height, snapshot.videoLoaded / snapshot.videoTotal);
     if (changedSlot && frame.frameId >= 0) session.presented(frame.frameId, now, Boolean(frame.ai));
   }
 
@@ -187,18 +188,6 @@ export class LipsyncCanvasElement extends LitElement {
       ctx.fillText(`[${x1.toFixed(0)}, ${y1.toFixed(0)}, ${x2.toFixed(0)}, ${y2.toFixed(0)}]`, x1, Math.max(24, y1 - 8));
     }
     ctx.fillText(`frame ${frame.frameId} · base ${frame.baseIndex} · ${((frame.frameId * 40) / 1000).toFixed(2)} s`, 16, 36);
-    ctx.restore();
-  }
-
-  #drawProgress(ctx: CanvasRenderingContext2D, width: number, height: number, fraction: number): void {
-    const barWidth = width * 0.6;
-    const x = (width - barWidth) / 2;
-    const y = height - 80;
-    ctx.save();
-    ctx.fillStyle = 'rgb(0 0 0 / 0.5)';
-    ctx.fillRect(x - 4, y - 4, barWidth + 8, 24);
-    ctx.fillStyle = '#fff';
-    ctx.fillRect(x, y, barWidth * fraction, 16);
     ctx.restore();
   }
 }
