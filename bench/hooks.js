@@ -81,10 +81,20 @@
   // Reads the stamp at two points inside every frame's patch box of the demo model (top half: the
   // code; bottom half: its complement). null: no stamp there (the base frame is shown); -1:
   // nothing drawn there at all (a blank canvas).
+  // The view composes its picture at the size it shows it: read in the video's coordinates.
+  const probe = new OffscreenCanvas(1, 1).getContext('2d', { willReadFrequently: true });
+  const at = (canvas, x, y) => {
+    probe.clearRect(0, 0, 1, 1);
+    try {
+      probe.drawImage(canvas, -x, -y, canvas.width, canvas.height);
+    } catch {
+      // Nothing drawn yet.
+    }
+    return probe.getImageData(0, 0, 1, 1).data;
+  };
   const readStamp = (canvas) => {
-    const ctx = canvas.getContext('2d');
-    const top = ctx.getImageData(360, 682, 1, 1).data;
-    const bottom = ctx.getImageData(360, 750, 1, 1).data;
+    const top = at(canvas, 360, 682);
+    const bottom = at(canvas, 360, 750);
     if (top[3] === 0 || bottom[3] === 0) return -1;
     let code = 0;
     for (let ch = 0; ch < 3; ch++) {

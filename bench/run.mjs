@@ -333,10 +333,20 @@ try {
         s.addEventListener('lipsync-progress', (e) => e.detail.loaded === e.detail.total && (x.all ??= performance.now() - x.t0));
         // Read in a task right after each animation frame's callbacks (the view draws in its own),
         // stamped with that frame's time.
+        // (Read through a drawImage: the view's canvas has no 2D context.)
+        const probe = new OffscreenCanvas(1, 1).getContext('2d', { willReadFrequently: true });
+        const painted = (c) => {
+          try {
+            probe.drawImage(c, -360, -400, c.width, c.height);
+          } catch {
+            return false;
+          }
+          return probe.getImageData(0, 0, 1, 1).data[3] > 0;
+        };
         const drawn = (now) =>
           setTimeout(() => {
             const c = s.querySelector('lipsync-canvas')?.shadowRoot?.querySelector('canvas');
-            if (c && c.getContext('2d').getImageData(360, 400, 1, 1).data[3] > 0) x.drawn = now - x.t0;
+            if (c && painted(c)) x.drawn = now - x.t0;
             else requestAnimationFrame(drawn);
           }, 0);
         requestAnimationFrame(drawn);

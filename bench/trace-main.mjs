@@ -62,7 +62,7 @@ try {
   await page.setViewport({ width: 800, height: 600 });
   await page.goto(demo.url.replace(/\/demo\/$/, '/bench/'), { waitUntil: 'load', timeout: 30_000 });
   await page.waitForFunction(() => customElements.get('lipsync-session'), { timeout: 10_000 });
-  if (args.includes('--no-draw')) await page.evaluate(() => { CanvasRenderingContext2D.prototype.drawImage = function () {}; });
+  if (args.includes('--no-draw')) await page.evaluate(() => { CanvasRenderingContext2D.prototype.drawImage = OffscreenCanvasRenderingContext2D.prototype.drawImage = function () {}; });
   await page.evaluate(async (count, server) => {
     const grid = document.getElementById('grid');
     for (let i = 0; i < count; i++) {

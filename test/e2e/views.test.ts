@@ -37,10 +37,11 @@ function pixels(source: CanvasImageSource, width: number, height: number): Uint8
   return ctx.getImageData(0, 0, width, height).data;
 }
 
-/** What the composite view should show for `frame`, drawn independently. */
+/** What the composite view should show for `frame` at `width`×`height`, drawn independently (in the video's 720×1280 coordinates). */
 function expectedComposite(frame: FrameView, width: number, height: number): Uint8ClampedArray {
   const ctx = new OffscreenCanvas(width, height).getContext('2d')!;
-  ctx.drawImage(frame.base!, 0, 0, width, height);
+  ctx.setTransform(width / 720, 0, 0, height / 1280, 0, 0);
+  ctx.drawImage(frame.base!, 0, 0, 720, 1280);
   if (frame.ai) {
     const { source: s, target: t } = frame.ai.placement;
     ctx.drawImage(frame.ai.bitmap, s.x, s.y, s.width, s.height, t.x, t.y, t.width, t.height);
@@ -103,12 +104,18 @@ describe('views end to end', function () {
     const session = await sessionWithViews(server, { 'playback-delay': '300' });
     const [composite, inference] = Array.from(session.querySelectorAll('lipsync-canvas')) as LipsyncCanvasElement[];
     await session.start();
-    const frame = await frameWhere(session, (f) => Boolean(f.ai && f.base), 10_000);
-    const { width, height } = composite!.canvas!;
-    expect([width, height]).to.deep.equal([720, 1280]);
-    const shown = pixels(composite!.canvas!, width, height);
+    // A base frame at the size the view asked for (the first may come before it asked).
+    const frame = await frameWhere(session, (f) => Boolean(f.ai && f.base && f.base.width < 720), 10_000);
+    expect([composite!.canvas!.width, composite!.canvas!.height], 'intrinsic size').to.deep.equal([720, 1280]);
+    // The picture is composed at the base frame's size (decoded no smaller than the view shows
+    // it), not 720×1280: that is what the page commits each frame.
+    const picture = await createImageBitmap(composite!.canvas!);
+    const { width, height } = picture;
+    expect([width, height], 'the base frame\'s size').to.deep.equal([frame.base!.width, frame.base!.height]);
+    expect(width, 'no smaller than shown').to.be.at.least(composite!.canvas!.getBoundingClientRect().width * devicePixelRatio);
+    const shown = pixels(picture, width, height);
     const expected = expectedComposite(frame, width, height);
-    const box = frame.ai!.box.map(Math.round);
+    const box = frame.ai!.box.map((v) => Math.round((v * width) / 720));
     expect(differing(shown, expected, width, box, true), 'inside the box').to.be.below(0.001);
     expect(differing(shown, expected, width, box, false), 'outside the box').to.be.below(0.001);
     // And the patch really differs from the base inside the box (the mouth moves).
@@ -117,6 +124,10 @@ describe('views end to end', function () {
     expect(differing(shown, baseOnly, width, box, false), 'outside equals the base frame').to.be.below(0.001);
 
     const inf = pixels(inference!.canvas!, width, height);
+    box[0]! -= 1;
+    box[1]! -= 1;
+    box[2]! += 1;
+    box[3]! += 1;
     let outsideNonEmpty = 0;
     for (let i = 0; i < inf.length; i += 4) {
       const x = (i / 4) % width;
@@ -235,7 +246,7 @@ describe('views end to end', function () {
       session.style.width = `${css / dpr}px`;
       await waitFor(() => baseWidth() === expected, 5000, `base frames ${expected} px wide for a view ${css} device px wide`);
     }
-    // The composite still shows the base frame (its pixels repeated up to the canvas's size).
+    // The composite still shows the base frame.
     await session.start();
     const frame = await frameWhere(session, (f) => f.frameId > 5 && Boolean(f.base) && f.base!.width === 180, 5000);
     await nextFrame();
@@ -285,7 +296,7 @@ describe('views end to end', function () {
     const [composite, inference] = Array.from(session.querySelectorAll('lipsync-canvas')) as LipsyncCanvasElement[];
     // The overlay's caption is pure red text at the top left; the demo portrait has none there.
     const redInCaption = (canvas: HTMLCanvasElement) => {
-      const data = canvas.getContext('2d')!.getImageData(0, 8, 720, 40).data;
+      const data = pixels(canvas, 720, 1280).subarray(8 * 720 * 4, 48 * 720 * 4);
       let n = 0;
       for (let i = 0; i < data.length; i += 4) if (data[i]! > 200 && data[i + 1]! < 60 && data[i + 2]! < 60 && data[i + 3]! > 200) n++;
       return n;

@@ -26,10 +26,18 @@ const observer = `(() => {
   const R = (window.__ff = { frames: [], audio: [], loaded: 0, total: 0, answers: {} });
   // When each AI frame became ready (time, latency, the delay then): to tell a late answer from a slow client.
   document.addEventListener('lipsync-frame', (e) => { R.answers[e.detail.frameId] = [performance.now(), e.detail.latency, e.target.metrics?.playbackDelayMs ?? -1]; }, true);
+  // The row y = 40 of the picture in the video's coordinates (the view composes it at its shown size).
+  const probe = new OffscreenCanvas(420, 1).getContext('2d', { willReadFrequently: true });
   const read = () => {
     const c = document.querySelector('lipsync-canvas')?.shadowRoot?.querySelector('canvas');
     if (!c) return -1;
-    const d = c.getContext('2d').getImageData(0, 40, 420, 1).data;
+    probe.clearRect(0, 0, 420, 1);
+    try {
+      probe.drawImage(c, 0, -40, c.width, c.height);
+    } catch {
+      return -1;
+    }
+    const d = probe.getImageData(0, 0, 420, 1).data;
     let n = 0;
     for (let bit = 0; bit < 8; bit++) {
       const p = (40 + bit * 50) * 4;
