@@ -20,8 +20,9 @@ interface Pending {
  * show them where the platform can (`decodeFrame`), and hands the bitmaps over by transfer: on the main thread, `createImageBitmap` on a 720×1280 JPEG and `close()` of
  * the result cost ~1.3–2 ms a frame, a decode in the Worker ~0.3 ms (bench/decode-cost.mjs);
  * views show 25 a second per session. One Worker serves every session of the page; it is
- * started at the first decode asked of it and ended when the last user lets go. Where no Worker loads (a CSP that
- * forbids both the blob: and the file URL), frames are decoded on the main thread, as before.
+ * started at the first decode asked of it and ended when the last user lets go. Where no Worker
+ * loads (a CSP that forbids both the blob: and the file URL), frames are decoded on the main
+ * thread, as before.
  */
 class WorkerDecoder {
   #users = 0;

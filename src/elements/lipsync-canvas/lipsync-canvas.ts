@@ -45,8 +45,6 @@ export class LipsyncCanvasElement extends LitElement {
 
   readonly #session = new SessionController(this, () => this.session);
   #last = { frameId: NaN, base: undefined as ImageBitmap | undefined, ai: undefined as unknown, debug: false, scale: 0 };
-  /** Something was drawn: until then the canvas is blank, and there is nothing to clear. */
-  #drawn = false;
 
   /** How big the video is shown (device pixels), and the session last told. */
   #shownSize: [number, number] = [0, 0];
@@ -143,10 +141,12 @@ export class LipsyncCanvasElement extends LitElement {
   }
 
   /**
-   * Where a picture is composed: an OffscreenCanvas at the size of the base frame, which is decoded
-   * at the size the view shows it (a half or a quarter of the video where that is enough), handed whole to the canvas's `bitmaprenderer` context — the page then commits a
-   * bitmap of the shown size, not the 720×1280 one (4 views at 25 fps: 0.9 against 2.2 ms of main
-   * thread per animation frame). Without OffscreenCanvas, the canvas's own 2D context at full size.
+   * Where a picture is composed (made at the first draw; until then the canvas is blank): an
+   * OffscreenCanvas at the size of the base frame, which is decoded at the size the view shows it
+   * (a half or a quarter of the video where that is enough), handed whole to the canvas's
+   * `bitmaprenderer` context — the page then commits a bitmap of the shown size, not the 720×1280
+   * one (4 views at 25 fps: 0.9 against 2.2 ms of main thread per animation frame). Without
+   * OffscreenCanvas, the canvas's own 2D context at full size.
    */
   #surface: { g: OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D; show?: ImageBitmapRenderingContext } | undefined;
 
@@ -169,9 +169,7 @@ export class LipsyncCanvasElement extends LitElement {
     this.#last = { frameId: frame.frameId, base: frame.base, ai: frame.ai, debug, scale };
     // Until the first frame (or the session runs) the canvas stays blank, untouched: a first
     // clear would cost a canvas commit on the main thread just before that frame is wanted.
-    if (!frame.base && !frame.ai && !debug && frame.frameId < 0 && !this.#drawn) return;
-    this.#drawn = true;
-
+    if (!frame.base && !frame.ai && !debug && frame.frameId < 0 && !this.#surface) return;
     if (!this.#surface) {
       // A canvas whose 2D context a page took already keeps it.
       const show = typeof OffscreenCanvas === 'undefined' ? null : canvas.getContext('bitmaprenderer');
