@@ -1,9 +1,20 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { SharedLoop } from '../core/shared-loop.js';
+
+/** The page's one animation-frame loop: every connected view draws in the same callback. */
+const frames = new SharedLoop<number>((run) => {
+  let handle = 0;
+  const step = (now: number) => {
+    handle = requestAnimationFrame(step);
+    run(now);
+  };
+  handle = requestAnimationFrame(step);
+  return () => cancelAnimationFrame(handle);
+});
 
 /** Calls `draw(now)` on every animation frame while the host is connected. */
 export class FrameLoop implements ReactiveController {
   readonly #draw: (now: number) => void;
-  #handle = 0;
 
   constructor(host: ReactiveControllerHost, draw: (now: number) => void) {
     this.#draw = draw;
@@ -11,15 +22,10 @@ export class FrameLoop implements ReactiveController {
   }
 
   hostConnected(): void {
-    const step = (now: number) => {
-      this.#handle = requestAnimationFrame(step);
-      this.#draw(now);
-    };
-    this.#handle = requestAnimationFrame(step);
+    frames.add(this.#draw);
   }
 
   hostDisconnected(): void {
-    cancelAnimationFrame(this.#handle);
-    this.#handle = 0;
+    frames.delete(this.#draw);
   }
 }

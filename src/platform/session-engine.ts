@@ -8,6 +8,7 @@ import { SlotRing, SlotState } from '../core/ring.js';
 import { RateCounter, RecentValues, levelDb } from '../core/stats.js';
 import { contextToPerformance, performanceToContext } from '../core/clock.js';
 import { Playout, SPEECH_DB } from '../core/playout.js';
+import { SharedLoop } from '../core/shared-loop.js';
 import { AudioCapture } from './audio-capture.js';
 import type { WorkletMessage } from './capture-worklet.js';
 import type { LinkAnswer } from './net-answer.js';
@@ -81,6 +82,11 @@ export interface EngineOptions extends EngineCallbacks {
 
 /** How often the engine looks at the clock: sends, timeouts, playhead. */
 const TICK_MS = 20;
+/** Every running engine of the page ticks in the same timer task. */
+const ticks = new SharedLoop<void>((run) => {
+  const timer = setInterval(run, TICK_MS);
+  return () => clearInterval(timer);
+});
 /** Most unsent bytes the socket may hold: ~1 s of requests. */
 const MAX_BUFFERED_BYTES = 25 * 4096;
 /**
@@ -111,7 +117,7 @@ export class SessionEngine {
   #out: GainNode | undefined;
   #ownsContext = false;
   #capture: AudioCapture | undefined;
-  #tick: ReturnType<typeof setInterval> | undefined;
+  readonly #tick = () => this.#onTick();
   /** Context time (s) of the start of chunk 0; undefined until capture delivers it. */
   #t0: number | undefined;
   #startedAt = 0;
@@ -261,14 +267,14 @@ export class SessionEngine {
     }
     // Stopped while the input was opening: release what just opened.
     if (this.#stopped) return this.#capture?.stop();
-    this.#tick = setInterval(() => this.#onTick(), TICK_MS);
+    ticks.add(this.#tick);
   }
 
   /** Releases everything: capture, socket, timers, scheduled audio, bitmaps, and its own context. */
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
-    clearInterval(this.#tick);
+    ticks.delete(this.#tick);
     this.#capture?.stop();
     this.#link?.close();
     for (const s of this.#sources.values()) this.#stopSource(s);
