@@ -321,16 +321,17 @@ export async function loadVideoFrames(o: LoadOptions): Promise<VideoFrames> {
     }
   }
   try {
-    const meta = db && ((await db.get('meta', 'meta')) as CacheMeta | undefined);
+    // Frame 0 is read with the meta record, while the version check is still out: it is offered
+    // only once that check says the cache holds this video.
+    const [meta, first]: [CacheMeta | undefined, unknown] = db ? await Promise.all([db.get('meta', 'meta'), db.get('frames', 0).catch(() => undefined)]) : [undefined, undefined];
     if (db && meta) {
       const h = await head;
       if (h?.ok) {
         cacheKey = versionKey(o.url, h.headers, o.maxFrames);
         if (meta.key === cacheKey && meta.count > 0) {
           cacheValid = true;
-          // Frame 0 first (the avatar is on screen at once), then the rest in one read. The
+          // Frame 0 first (the avatar is on screen at once), then the rest a few at a time. The
           // cached blobs are then the frames: only what is missing is extracted below.
-          const first: unknown = await db.get('frames', 0);
           const fromCache = (i: number, blob: unknown) => {
             if (blob instanceof Blob && Number.isInteger(i) && i >= 0) {
               // One progress event per read, not per frame: nothing is being extracted.
