@@ -2,7 +2,7 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { SharedLoop } from '../core/shared-loop.js';
 
 /** The page's one animation-frame loop: every connected view draws in the same callback. */
-const frames = new SharedLoop<number>((run) => {
+export const animationFrames = new SharedLoop<number>((run) => {
   let handle = 0;
   const step = (now: number) => {
     handle = requestAnimationFrame(step);
@@ -22,10 +22,10 @@ export class FrameLoop implements ReactiveController {
   }
 
   hostConnected(): void {
-    frames.add(this.#draw);
+    animationFrames.add(this.#draw);
   }
 
   hostDisconnected(): void {
-    frames.delete(this.#draw);
+    animationFrames.delete(this.#draw);
   }
 }
