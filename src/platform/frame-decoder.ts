@@ -1,13 +1,13 @@
-import { decodeFrame, framesWorkerUrls, type DecodeAnswer, type DecodeRequest } from './frames-worker.js';
+import { decodeFrame, framesWorkerUrls, type DecodeAnswer, type DecodeRequest, type Jpeg } from './frames-worker.js';
 
-/** Turns a base frame (a JPEG blob) into a bitmap to draw, at `width`×`height` where it can (0: its own size). */
-export type DecodeFrame = (blob: Blob, width: number, height: number) => Promise<ImageBitmap>;
+/** Turns a base frame (its JPEG) into a bitmap to draw, at `width`×`height` where it can (0: its own size). */
+export type DecodeFrame = (jpeg: Jpeg, width: number, height: number) => Promise<ImageBitmap>;
 
 /** A decode not answered in this long is given up (the bank asks again when it needs the frame). */
 const DECODE_TIMEOUT_MS = 10_000;
 
 interface Pending {
-  blob: Blob;
+  blob: Jpeg;
   width: number;
   height: number;
   resolve(bitmap: ImageBitmap): void;

@@ -3,13 +3,13 @@ import { LipsyncError, reason } from '../core/errors.js';
 import { FPS } from '../core/protocol.js';
 import { demuxMp4 } from '../core/mp4.js';
 import type { DecodeFrame } from './frame-decoder.js';
-import { decodeFrame, extractFrames, frameCacheWriter, framesWorkerUrls, type CacheMeta, type CacheTarget, type ExtractJob, type ExtractMessage } from './frames-worker.js';
+import { decodeFrame, extractFrames, frameCacheWriter, framesWorkerUrls, type CacheMeta, type CacheTarget, type ExtractJob, type ExtractMessage, type Jpeg } from './frames-worker.js';
 
-/** The model video as frames: JPEG blobs at 25 fps, frame i showing t = (i + 0.5) / 25 s. */
+/** The model video as frames: JPEGs at 25 fps, frame i showing t = (i + 0.5) / 25 s. */
 export interface VideoFrames {
   width: number;
   height: number;
-  frames: Blob[];
+  frames: Jpeg[];
   /** How the frames were made: read from the cache, or extracted in the Worker, on the main thread with WebCodecs, or with `<video>`. */
   via: 'cache' | 'worker' | 'main' | 'video';
 }
@@ -32,7 +32,7 @@ export interface LoadOptions {
    */
   onPreview?(index: number, bitmap: ImageBitmap): void;
   /** Frame `index` can be shown (extracted frames come in index order; cached ones first to last). */
-  onFrame?(index: number, blob: Blob): void;
+  onFrame?(index: number, jpeg: Jpeg): void;
   /**
    * At most this many frames a second, asked again as extraction goes (0: as fast as it goes).
    * A session paces extraction while it runs, so that it keeps the CPU.
@@ -269,7 +269,7 @@ function versionKey(url: string, headers: Headers, maxFrames: number): string {
  * frame; throws `video-load-failed`.
  */
 export async function loadVideoFrames(o: LoadOptions): Promise<VideoFrames> {
-  const frames: Blob[] = [];
+  const frames: Jpeg[] = [];
   let width = 0;
   let height = 0;
   let total = 0;
@@ -332,8 +332,9 @@ export async function loadVideoFrames(o: LoadOptions): Promise<VideoFrames> {
           cacheValid = true;
           // Frame 0 first (the avatar is on screen at once), then the rest a few at a time. The
           // cached blobs are then the frames: only what is missing is extracted below.
+          // Frame 0 is kept as its bytes (see `frameCacheWriter`), the rest as Blobs.
           const fromCache = (i: number, blob: unknown) => {
-            if (blob instanceof Blob && Number.isInteger(i) && i >= 0) {
+            if ((blob instanceof Blob || blob instanceof ArrayBuffer) && Number.isInteger(i) && i >= 0) {
               // One progress event per read, not per frame: nothing is being extracted.
               frames[i] = blob;
               loaded++;
@@ -425,7 +426,7 @@ export async function clearVideoCache(model: string): Promise<void> {
  */
 export class FrameBank {
   readonly count: number;
-  readonly #blobs: Array<Blob | undefined>;
+  readonly #blobs: Array<Jpeg | undefined>;
   readonly #decoded = new Map<number, ImageBitmap>();
   readonly #pending = new Set<number>();
   readonly #window: number;
@@ -438,7 +439,7 @@ export class FrameBank {
   /** Decodes a frame (in the page's decoding Worker where there is one); released at close(). */
   readonly #decoder: { decode: DecodeFrame; release(): void } | undefined;
 
-  constructor(count: number, frames: Blob[] = [], window = 8, decoder?: { decode: DecodeFrame; release(): void }) {
+  constructor(count: number, frames: Jpeg[] = [], window = 8, decoder?: { decode: DecodeFrame; release(): void }) {
     this.count = count;
     this.#decoder = decoder;
     this.#blobs = frames.slice(0, count);
@@ -469,7 +470,7 @@ export class FrameBank {
   }
 
   /** Frame `index` can now be shown. */
-  add(index: number, blob: Blob): void {
+  add(index: number, blob: Jpeg): void {
     if (index < 0 || index >= this.count || this.#blobs[index]) return;
     this.#blobs[index] = blob;
     this.#added++;
@@ -517,9 +518,15 @@ export class FrameBank {
         }
       }
       // The frame asked for first, the rest of the window once it is in (decodes run in parallel
-      // and would slow it down).
-      if (bitmap) for (const j of keep) this.#decode(j);
-      else this.#decode(i);
+      // and would slow it down). After the first frame shown, the window waits for a task after
+      // this animation frame: it starts the decoding Worker (~5–15 ms of main thread), which
+      // would hold up that frame's drawing.
+      const ahead = () => {
+        for (const j of keep) this.#decode(j);
+      };
+      if (!bitmap) this.#decode(i);
+      else if (previous) ahead();
+      else setTimeout(ahead, 0);
     }
     return this.#shown;
   }

@@ -1,5 +1,6 @@
 import { expect } from '@open-wc/testing';
 import { loadVideoFrames } from '../../src/platform/video-frames.js';
+import { decodeFrame } from '../../src/platform/frames-worker.js';
 import { placePatch, readFramePatch } from '../../src/core/frame-patch.js';
 import { CHUNK_SAMPLES, decodeResponse, encodeRequest, isFrameResponse } from '../../src/core/protocol.js';
 import { decodedAt24k, startServer, stopServer } from './helpers.js';
@@ -58,7 +59,7 @@ describe('reference server patches on the base video, as the browser shows them'
         const silence = Array.from({ length: frame + 1 }, () => new Float32Array(CHUNK_SAMPLES));
         const talk = Array.from({ length: frame + 1 }, (_, id) => speech.slice((loud - frame + id) * CHUNK_SAMPLES, (loud - frame + id + 1) * CHUNK_SAMPLES));
         const base = new OffscreenCanvas(720, 1280).getContext('2d', { willReadFrequently: true })!;
-        base.drawImage(await createImageBitmap(video.frames[frame]!), 0, 0);
+        base.drawImage(await decodeFrame(video.frames[frame]!, 0, 0), 0, 0);
         const plain = grey(base);
         const composite = async (chunks: Float32Array[]) => {
           const patch = await patchFrom(server.url, chunks, frame);

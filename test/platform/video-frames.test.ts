@@ -3,10 +3,13 @@ import { openDB } from 'idb';
 import { FrameBank, clearVideoCache, loadVideoFrames, type LoadOptions } from '../../src/platform/video-frames.js';
 import { LipsyncError } from '../../src/core/errors.js';
 import { frameDecoder } from '../../src/platform/frame-decoder.js';
+import { decodeFrame, type Jpeg } from '../../src/platform/frames-worker.js';
+
+const asBlob = (jpeg: Jpeg) => (jpeg instanceof Blob ? jpeg : new Blob([jpeg], { type: 'image/jpeg' }));
 
 /** Reads the number a frame of numbered.mp4 shows (eight squares, white = 1). */
-async function frameNumber(blob: Blob): Promise<number> {
-  const bitmap = await createImageBitmap(blob);
+async function frameNumber(jpeg: Jpeg): Promise<number> {
+  const bitmap = await createImageBitmap(asBlob(jpeg));
   const ctx = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d')!;
   ctx.drawImage(bitmap, 0, 0);
   let n = 0;
@@ -41,7 +44,7 @@ describe('model video frames', function () {
       expect([video.width, video.height]).to.deep.equal([320, 240]);
       expect(video.via, 'WebCodecs runs in the Worker').to.equal(path === 'webcodecs' ? 'worker' : 'video');
       expect(video.frames).to.have.length(50);
-      expect(video.frames.every((f) => f.type === 'image/jpeg')).to.equal(true);
+      expect(video.frames.every((f) => f instanceof Blob && f.type === 'image/jpeg')).to.equal(true);
       const numbers = await Promise.all(video.frames.map(frameNumber));
       expect(numbers.join(',')).to.equal(Array.from({ length: 50 }, (_, i) => i).join(','));
       expect(o.progress.at(-1)).to.deep.equal([50, 50]);
@@ -51,7 +54,7 @@ describe('model video frames', function () {
 
   it('decodes the H.264 demo video both ways, the WebCodecs path faster (timed here)', async () => {
     const times: Record<string, number> = {};
-    const firsts: Record<string, Blob> = {};
+    const firsts: Record<string, Jpeg> = {};
     for (const path of ['webcodecs', 'video'] as const) {
       const t = performance.now();
       const video = await loadVideoFrames(options({ url: '/demo/models/demo/video.mp4', cache: 'none', path }));
@@ -60,8 +63,8 @@ describe('model video frames', function () {
       firsts[path] = video.frames[100]!;
     }
     // The same picture either way (JPEG of the same frame: tiny differences only).
-    const a = await createImageBitmap(firsts['webcodecs']!);
-    const b = await createImageBitmap(firsts['video']!);
+    const a = await createImageBitmap(asBlob(firsts['webcodecs']!));
+    const b = await createImageBitmap(asBlob(firsts['video']!));
     const px = (bm: ImageBitmap) => {
       const ctx = new OffscreenCanvas(72, 128).getContext('2d')!;
       ctx.drawImage(bm, 0, 0, 72, 128);
@@ -94,6 +97,10 @@ describe('model video frames', function () {
     expect(cached.frames).to.have.length(50);
     expect(cached.via).to.equal('cache');
     expect(await frameNumber(cached.frames[37]!)).to.equal(37);
+    // Frame 0 comes back as its bytes (no blob read before the first picture), the rest as Blobs.
+    expect(cached.frames[0]).to.be.instanceOf(ArrayBuffer);
+    expect(cached.frames[1]).to.be.instanceOf(Blob);
+    expect(await frameNumber(cached.frames[0]!)).to.equal(0);
     // Frame 0 first (the avatar at once), then the rest in one read: no per-frame extraction.
     expect(again.progress, 'no per-frame extraction').to.deep.equal([[1, 50], [50, 50]]);
     expect(warm, `cold ${cold.toFixed(0)} ms, cached ${warm.toFixed(0)} ms`).to.be.below(cold / 3);
@@ -115,7 +122,7 @@ describe('model video frames', function () {
       onStart: (w, h, total) => seen.push([`start ${w}x${h}`, total]),
       onFrame: (i, blob) => {
         if (i === 0) firstAt = performance.now() - t0;
-        expect(blob.type).to.equal('image/jpeg');
+        expect(blob instanceof Blob && blob.type).to.equal('image/jpeg');
         seen.push(['frame', i]);
       },
     });
@@ -123,7 +130,7 @@ describe('model video frames', function () {
     expect(seen[0]).to.deep.equal(['start 720x1280', 250]);
     expect(seen.slice(1).map(([, i]) => i).join(',')).to.equal(Array.from({ length: 250 }, (_, i) => i).join(','));
     expect(video.frames).to.have.length(250);
-    const bytes = video.frames.reduce((n, f) => n + f.size, 0);
+    const bytes = video.frames.reduce((n, f) => n + (f instanceof Blob ? f.size : f.byteLength), 0);
     console.log(`demo video: frame 0 offered after ${firstAt.toFixed(0)} ms, all 250 after ${all.toFixed(0)} ms (${((250 / all) * 1000).toFixed(0)} frames/s); JPEG frames ${(bytes / 1e6).toFixed(1)} MB in all`);
     expect(firstAt, 'frame 0 long before the end').to.be.below(all / 4);
     expect(250 / (all / 1000), 'extraction outruns playback (25 frames/s)').to.be.above(25);
@@ -282,6 +289,42 @@ describe('model video frames', function () {
     expect(decoder.via).to.equal('worker');
     expect(loads(), 'loaded at the first decode').to.equal(1);
     bank.close();
+  });
+
+  it('draws the first frame before the Worker starts: the window ahead is decoded from a task after it', async () => {
+    const video = await loadVideoFrames(options({ cache: 'none' }));
+    const url = `/dist/lipsync-frames-worker.js?first=${Math.random()}`;
+    const loads = () => performance.getEntriesByType('resource').filter((e) => e.name.endsWith(url)).length;
+    const bank = new FrameBank(video.frames.length, video.frames, 4, frameDecoder(url));
+    bank.get(0);
+    const deadline = performance.now() + 5000;
+    while (!bank.get(0) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    // In the call that first answers a frame (a view's animation frame), no Worker is started…
+    expect(bank.get(0)).to.be.instanceOf(ImageBitmap);
+    await new Promise((r) => setTimeout(r, 300));
+    // …it starts from the task queued then, for the frames ahead.
+    expect(loads(), 'the Worker started for the window ahead').to.equal(1);
+    bank.close();
+  });
+
+  it('decodes frame 0 from its bytes (as the cache gives it back), at its size or smaller, in the Worker and on the main thread', async () => {
+    const video = await loadVideoFrames(options({ cache: 'none' }));
+    const bytes = await (video.frames[0] as Blob).arrayBuffer();
+    const decoder = frameDecoder();
+    for (const [w, h] of [[0, 0], [160, 120]] as const) {
+      for (const decode of [decodeFrame, decoder.decode]) {
+        const bitmap = await decode(bytes, w, h);
+        expect([bitmap.width, bitmap.height]).to.deep.equal(w ? [w, h] : [320, 240]);
+        const ctx = new OffscreenCanvas(320, 240).getContext('2d')!;
+        ctx.drawImage(bitmap, 0, 0, 320, 240);
+        let n = 0;
+        for (let bit = 0; bit < 8; bit++) if (ctx.getImageData(25 + bit * 38, 40, 1, 1).data[0]! > 128) n |= 1 << bit;
+        expect(n).to.equal(0);
+        bitmap.close();
+      }
+    }
+    expect(decoder.via).to.equal('worker');
+    decoder.release();
   });
 
   it('decodes on the main thread where the decoding Worker cannot load (a CSP block, a missing file)', async () => {

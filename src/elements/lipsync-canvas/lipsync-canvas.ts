@@ -6,6 +6,13 @@ import { styles } from './lipsync-canvas.styles.js';
 
 export type CanvasView = 'composite' | 'inference';
 
+interface Surface {
+  g: OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D;
+  show?: ImageBitmapRenderingContext;
+  /** Something was drawn (until then the canvas is left untouched). */
+  drawn?: boolean;
+}
+
 /**
  * One view of a session: the model video with the AI mouth (`composite`) or the AI image alone
  * (`inference`), in a canvas of the model video's intrinsic size, scaled to fit (letterboxed).
@@ -70,7 +77,10 @@ export class LipsyncCanvasElement extends LitElement {
   }
 
   protected override firstUpdated(): void {
-    this.#resize?.observe(this.canvas!);
+    const canvas = this.canvas!;
+    this.#resize?.observe(canvas);
+    // Made now, while the frames load, not at the first draw (its first use costs 2–8 ms here).
+    this.#makeSurface(canvas);
   }
 
   protected override updated(): void {
@@ -141,14 +151,21 @@ export class LipsyncCanvasElement extends LitElement {
   }
 
   /**
-   * Where a picture is composed (made at the first draw; until then the canvas is blank): an
+   * Where a picture is composed (made at the first render; the canvas is blank until the first draw): an
    * OffscreenCanvas at the size of the base frame, which is decoded at the size the view shows it
    * (a half or a quarter of the video where that is enough), handed whole to the canvas's
    * `bitmaprenderer` context — the page then commits a bitmap of the shown size, not the 720×1280
    * one (4 views at 25 fps: 0.9 against 2.2 ms of main thread per animation frame). Without
    * OffscreenCanvas, the canvas's own 2D context at full size.
    */
-  #surface: { g: OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D; show?: ImageBitmapRenderingContext } | undefined;
+  #surface: Surface | undefined;
+
+  #makeSurface(canvas: HTMLCanvasElement): Surface | undefined {
+    // A canvas whose 2D context a page took already keeps it.
+    const show = typeof OffscreenCanvas === 'undefined' ? null : canvas.getContext('bitmaprenderer');
+    const g = show ? new OffscreenCanvas(1, 1).getContext('2d') : canvas.getContext('2d');
+    return (this.#surface = g ? (show ? { g, show } : { g }) : undefined);
+  }
 
   #draw(now: number): void {
     const session = this.#session.session;
@@ -169,15 +186,10 @@ export class LipsyncCanvasElement extends LitElement {
     this.#last = { frameId: frame.frameId, base: frame.base, ai: frame.ai, debug, scale };
     // Until the first frame (or the session runs) the canvas stays blank, untouched: a first
     // clear would cost a canvas commit on the main thread just before that frame is wanted.
-    if (!frame.base && !frame.ai && !debug && frame.frameId < 0 && !this.#surface) return;
-    if (!this.#surface) {
-      // A canvas whose 2D context a page took already keeps it.
-      const show = typeof OffscreenCanvas === 'undefined' ? null : canvas.getContext('bitmaprenderer');
-      const g = show ? new OffscreenCanvas(1, 1).getContext('2d') : canvas.getContext('2d');
-      if (!g) return;
-      this.#surface = show ? { g, show } : { g };
-    }
-    const surface = this.#surface;
+    if (!frame.base && !frame.ai && !debug && frame.frameId < 0 && !this.#surface?.drawn) return;
+    const surface = this.#surface ?? this.#makeSurface(canvas);
+    if (!surface) return;
+    surface.drawn = true;
     const g = surface.g;
     if (surface.show) {
       // Blank after each hand-over; resized (which clears it too) only when the shown size changes.
