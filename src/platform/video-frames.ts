@@ -331,8 +331,8 @@ export async function loadVideoFrames(o: LoadOptions): Promise<VideoFrames> {
         if (meta.key === cacheKey && meta.count > 0) {
           cacheValid = true;
           // Frame 0 first (the avatar is on screen at once), then the rest a few at a time. The
-          // cached blobs are then the frames: only what is missing is extracted below.
-          // Frame 0 is kept as its bytes (see `frameCacheWriter`), the rest as Blobs.
+          // cached frames (frame 0 as its bytes, the rest as Blobs: see `frameCacheWriter`) are
+          // then the frames: only what is missing is extracted below.
           const fromCache = (i: number, blob: unknown) => {
             if ((blob instanceof Blob || blob instanceof ArrayBuffer) && Number.isInteger(i) && i >= 0) {
               // One progress event per read, not per frame: nothing is being extracted.
