@@ -2,25 +2,14 @@ import { chromeLauncher } from '@web/test-runner-chrome';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { defaultReporter } from '@web/test-runner';
 import { fileURLToPath } from 'node:url';
+import { chromiumFlags, chromiumPath as executablePath, fakeMicrophone } from './scripts/chromium-flags.mjs';
 import { summaryReporter } from './scripts/summary-reporter.mjs';
 import { rangeMiddleware } from './scripts/range-middleware.mjs';
 import { lipsyncServerPlugin } from './test/e2e/server-plugin.mjs';
 
-const executablePath = process.env.CHROME_PATH || '/usr/bin/chromium';
-
-const baseArgs = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--autoplay-policy=no-user-gesture-required',
-];
-const fakeUi = '--use-fake-ui-for-media-stream';
-const fakeDevice = '--use-fake-device-for-media-stream';
+// The project's headless flags (scripts/chromium-flags.mjs), run as Chromium's new headless mode.
+const baseArgs = ['--headless=new', ...chromiumFlags];
+const [fakeUi, fakeDevice] = fakeMicrophone();
 
 const chrome = (args) => chromeLauncher({ launchOptions: { executablePath, headless: true, args: [...baseArgs, ...args] } });
 

@@ -4,10 +4,11 @@
 import { build } from 'esbuild';
 import puppeteer from 'puppeteer-core';
 import { startDemo } from '../scripts/start.mjs';
+import { chromiumFlags, chromiumPath } from '../scripts/chromium-flags.mjs';
 
 await build({ entryPoints: ['src/core/mp4.ts'], outfile: 'node_modules/.cache/bench/mp4.mjs', bundle: true, platform: 'neutral', format: 'esm', logLevel: 'warning' });
 const demo = await startDemo({ port: 0, wsPort: 0, server: { profile: 'instant' }, runBuild: false, log: () => {}, serve: [['/node_modules/.cache/bench/', 'node_modules/.cache/bench']] });
-const browser = await puppeteer.launch({ executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--autoplay-policy=no-user-gesture-required'] });
+const browser = await puppeteer.launch({ executablePath: chromiumPath, headless: true, args: chromiumFlags });
 try {
   const page = await browser.newPage();
   await page.goto(demo.url, { waitUntil: 'load' });

@@ -10,6 +10,7 @@ import { pathToFileURL, fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import puppeteer from 'puppeteer-core';
 import { startDemo } from '../scripts/start.mjs';
+import { chromiumFlags, chromiumPath, fakeMicrophone } from '../scripts/chromium-flags.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -57,10 +58,9 @@ async function codecFigures(page) {
 const arrivals = []; // [connection, frameId, time ms] at the server
 const demo = await startDemo({ port: 0, wsPort: 0, server: { profile: 'instant' }, serve: [['/bench/', 'bench'], ['/node_modules/.cache/bench/', 'node_modules/.cache/bench'], ['/node_modules/fflate/', 'node_modules/fflate']], runBuild: !args.includes('--no-build'), log: () => {}, onRequest: (c, r) => arrivals.push([c, r.frameId, performance.now()]) });
 const browser = await puppeteer.launch({
-  executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
+  executablePath: chromiumPath,
   headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-    '--autoplay-policy=no-user-gesture-required', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${resolve(root, 'demo/audio/speech.wav')}`],
+  args: [...chromiumFlags, ...fakeMicrophone(resolve(root, 'demo/audio/speech.wav'))],
 });
 // One page at a time: the memory dump takes the renderer with the largest V8 heap as the page's.
 for (const p of await browser.pages()) await p.close();

@@ -5,6 +5,7 @@ import puppeteer from 'puppeteer-core';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDemo } from '../scripts/start.mjs';
+import { chromiumFlags, chromiumPath, fakeMicrophone } from '../scripts/chromium-flags.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -18,10 +19,9 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const demo = await startDemo({ port: 0, wsPort: 0, server: { profile: 'instant' }, serve: [['/bench/', 'bench']], runBuild: !args.includes('--no-build'), log: () => {} });
 const browser = await puppeteer.launch({
-  executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
+  executablePath: chromiumPath,
   headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-    '--autoplay-policy=no-user-gesture-required', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${resolve(root, 'demo/audio/speech.wav')}`],
+  args: [...chromiumFlags, ...fakeMicrophone(resolve(root, 'demo/audio/speech.wav'))],
 });
 async function openPage() {
   const page = await browser.newPage();

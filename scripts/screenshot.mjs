@@ -3,14 +3,15 @@
 // avatar speaks, and captures the page.   node scripts/screenshot.mjs [seconds=4] [out]
 import puppeteer from 'puppeteer-core';
 import { startDemo } from './start.mjs';
+import { chromiumFlags, chromiumPath, fakeMicrophone } from './chromium-flags.mjs';
 
 const seconds = Number(process.argv[2] ?? 4);
 const out = process.argv[3] ?? 'demo/screenshot.png';
 const demo = await startDemo({ port: 0, wsPort: 0, log: () => {} });
 const browser = await puppeteer.launch({
-  executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
+  executablePath: chromiumPath,
   headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
+  args: [...chromiumFlags, ...fakeMicrophone()],
 });
 try {
   const page = await browser.newPage();

@@ -21,11 +21,8 @@ export async function startTestDemo(pages: TestPages, serve: Array<[string, stri
   return { url: demo.url, origin: demo.url.replace(/\/demo\/$/, ''), close: () => demo.close() };
 }
 
-/** The system Chromium, headless, with the flags this machine needs (no fake media: the pages play files). */
-export function launchChromium(): Promise<Browser> {
-  return puppeteer.launch({
-    executablePath: process.env['CHROME_PATH'] || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
-  });
+/** The system Chromium, headless, with the project's flags (no fake media: the pages play files). */
+export async function launchChromium(): Promise<Browser> {
+  const { chromiumFlags, chromiumPath } = (await import(pathToFileURL(resolve('scripts/chromium-flags.mjs')).href)) as { chromiumFlags: string[]; chromiumPath: string };
+  return puppeteer.launch({ executablePath: chromiumPath, headless: true, args: chromiumFlags });
 }
