@@ -171,10 +171,12 @@ describe('the avatar on screen at once (issue 12)', { timeout: 240_000 }, () => 
     const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
     console.log(`first base frame on screen after navigation: empty profile ${cold.map((v) => v.toFixed(0)).join(', ')} ms (median ${median(cold).toFixed(0)}), second visit ${warm.map((v) => v.toFixed(0)).join(', ')} ms (median ${median(warm).toFixed(0)})`);
     assert.ok(Math.max(...cold) <= 1000, `empty profile: first frame after ${cold.join(', ')} ms (goal 300, at most 1000)`);
-    // This machine's speed drifts (2026-12-05: a blank page's first animation frame 38–127 ms after
-    // navigation; the unchanged code gave cold medians of 488–678 ms that day, 244–273 two days before).
-    assert.ok(median(cold) <= 700, `empty profile: median ${median(cold)} ms (goal 300)`);
-    assert.ok(median(warm) <= 300, `second visit: median ${median(warm)} ms (goal 150)`);
+    // Guards with room for this machine's drift, tighter than the hard limit: medians here on
+    // 2026-12-06 were 257–344 ms (empty profile) and 130–164 ms (second visit) over seven runs.
+    // (Without the omnibox-popup flag in scripts/chromium-flags.mjs, Chromium's own WebUI renderer
+    // took a core during each load: 479–563 and 215–224 ms, the same hour.)
+    assert.ok(median(cold) <= 450, `empty profile: median ${median(cold)} ms (goal 300)`);
+    assert.ok(median(warm) <= 200, `second visit: median ${median(warm)} ms (goal 150)`);
     assert.ok(median(warm) < median(cold), 'the second visit is faster');
   });
 
