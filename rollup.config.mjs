@@ -2,13 +2,13 @@ import { nodeResolve } from '@rollup/plugin-node-resolve';
 import typescript from '@rollup/plugin-typescript';
 import terser from '@rollup/plugin-terser';
 
-/** Collapses white space in the css`` templates of *.styles.ts files (Lit keeps it verbatim). */
+/** Drops comments and collapses white space in the css`` templates of *.styles.ts files (Lit keeps them verbatim). */
 const minifyCss = () => ({
   name: 'minify-css',
   transform(code, id) {
     if (!/\.styles\.(ts|js)$/.test(id)) return null;
     return {
-      code: code.replace(/css\s*`([^`]*)`/g, (_, body) => `css\`${body.replace(/\s+/g, ' ').replace(/\s*([{};:,>])\s*/g, '$1').replace(/;}/g, '}').trim()}\``),
+      code: code.replace(/css\s*`([^`]*)`/g, (_, body) => `css\`${body.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\s+/g, ' ').replace(/\s*([{};:,>])\s*/g, '$1').replace(/;}/g, '}').trim()}\``),
       map: null,
     };
   },
