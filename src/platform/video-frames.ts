@@ -3,6 +3,7 @@ import { LipsyncError, reason } from '../core/errors.js';
 import { FPS } from '../core/protocol.js';
 import { demuxMp4 } from '../core/mp4.js';
 import type { DecodeFrame } from './frame-decoder.js';
+import { writePoster } from './poster.js';
 import { decodeFrame, extractFrames, frameCacheWriter, framesWorkerUrls, type CacheMeta, type CacheTarget, type ExtractJob, type ExtractMessage, type Jpeg } from './frames-worker.js';
 
 /** The model video as frames: JPEGs at 25 fps, frame i showing t = (i + 0.5) / 25 s. */
@@ -42,6 +43,8 @@ export interface LoadOptions {
   workerUrl?: string | null;
   /** Extraction path: WebCodecs where it can decode the video, else `<video>` (`auto`); or one forced (tests, benchmarks). */
   path?: 'auto' | 'webcodecs' | 'video';
+  /** The version of the poster (see `readPoster`) kept for this video: frame 0 of another version replaces it. */
+  posterKey?: string;
 }
 
 const JPEG_QUALITY = 0.8;
@@ -289,12 +292,18 @@ export async function loadVideoFrames(o: LoadOptions): Promise<VideoFrames> {
       else bitmap.close();
     },
     frame(i, blob) {
-      if (frames[i] || i >= total) return;
-      frames[i] = blob;
-      loaded++;
-      o.onFrame?.(i, blob);
-      o.onProgress(loaded, total);
+      if (take(i, blob)) o.onProgress(loaded, total);
     },
+  };
+  /** Frame `i` is here, extracted or read from the cache (false: it was already, or is out of range). */
+  const take = (i: number, jpeg: Jpeg) => {
+    if (frames[i] || i >= total) return false;
+    // Frame 0 of a version the poster is not: it becomes the poster.
+    if (!i && cacheKey && cacheKey !== o.posterKey && o.cache === 'indexeddb') void writePoster(o.model, cacheKey, width, height, jpeg);
+    frames[i] = jpeg;
+    loaded++;
+    o.onFrame?.(i, jpeg);
+    return true;
   };
   const held = () => frames.flatMap((f, i) => (f ? [i] : []));
   let via: VideoFrames['via'] = 'cache';
@@ -333,14 +342,8 @@ export async function loadVideoFrames(o: LoadOptions): Promise<VideoFrames> {
           // Frame 0 first (the avatar is on screen at once), then the rest a few at a time. The
           // cached frames (frame 0 as its bytes, the rest as Blobs: see `frameCacheWriter`) are
           // then the frames: only what is missing is extracted below.
-          const fromCache = (i: number, blob: unknown) => {
-            if ((blob instanceof Blob || blob instanceof ArrayBuffer) && Number.isInteger(i) && i >= 0) {
-              // One progress event per read, not per frame: nothing is being extracted.
-              frames[i] = blob;
-              loaded++;
-              o.onFrame?.(i, blob);
-            }
-          };
+          // One progress event per read, not per frame: nothing is being extracted.
+          const fromCache = (i: number, blob: unknown) => (blob instanceof Blob || blob instanceof ArrayBuffer) && Number.isInteger(i) && i >= 0 && take(i, blob);
           sink.start(meta.width, meta.height, meta.count);
           if (first) {
             fromCache(0, first);
@@ -405,8 +408,9 @@ export async function loadVideoFrames(o: LoadOptions): Promise<VideoFrames> {
   }
 }
 
-/** Deletes the cached frames of `model`. */
+/** Deletes the cached frames of `model`, and its poster. */
 export async function clearVideoCache(model: string): Promise<void> {
+  void writePoster(model);
   const db = await openCache(model);
   try {
     const tx = db.transaction(['meta', 'frames'], 'readwrite');

@@ -15,6 +15,8 @@ import { VIEW_MESSAGES, type ViewMessageKey } from '../../core/messages.js';
 import { SessionEngine, idleMetrics, type SessionMetrics } from '../../platform/session-engine.js';
 import { FrameBank, clearVideoCache, loadVideoFrames } from '../../platform/video-frames.js';
 import { frameDecoder } from '../../platform/frame-decoder.js';
+import { decodeFrame } from '../../platform/frames-worker.js';
+import { readPoster } from '../../platform/poster.js';
 import type { FrameView } from '../../context/session-context.js';
 import { createStore } from '../../core/store.js';
 import { sessionContext, type LipsyncSessionContext, type SessionSnapshot, type SessionState } from '../../context/session-context.js';
@@ -51,7 +53,7 @@ const playbackDelayConverter = {
  * @attr {number} reconnect-interval - Milliseconds before the first reconnect. Default 3000.
  * @attr {number} timeout - Milliseconds before an unanswered request counts as failed. Default 30000.
  * @attr {boolean} muted - Do not play the audio back (applies at once, also while running).
- * @attr {"indexeddb"|"none"} cache - Where extracted video frames persist. Default `indexeddb`.
+ * @attr {"indexeddb"|"none"} cache - Where extracted video frames persist. Default `indexeddb` (frame 0 also in localStorage, shown at once on the next visit while the cache is checked).
  * @attr {boolean} debug - Red box and coordinates over the composite view.
  * @attr {string} data-state - Reflects `state` (read-only): `idle`, `loading`, `ready`, `running`, `error`.
  * @attr {boolean} data-connected - Present while the server connection is open (read-only).
@@ -135,7 +137,7 @@ export class LipsyncSessionElement extends LitElement {
   timeout = 30000;
   /** Do not play the audio back. */
   muted = false;
-  /** Where extracted video frames persist: `indexeddb` or `none`. */
+  /** Where extracted video frames persist: `indexeddb` (frame 0 also in localStorage, ~32 KB, shown at once on the next visit while the cache is checked) or `none`. */
   cache: CacheMode = 'indexeddb';
   /** Red box and coordinates over the composite view. */
   debug = false;
@@ -187,7 +189,19 @@ export class LipsyncSessionElement extends LitElement {
     let need = this.#viewSizes.size ? 0 : 1;
     for (const [vw, vh] of this.#viewSizes.values()) need = Math.max(need, vw / w, vh / h);
     const scale = need > 0.5 ? 1 : need > 0.25 ? 0.5 : 0.25;
-    this.#bank?.setSize(scale === 1 ? 0 : Math.round(w * scale), scale === 1 ? 0 : Math.round(h * scale));
+    const [dw, dh] = scale === 1 ? [0, 0] : [Math.round(w * scale), Math.round(h * scale)];
+    this.#bank?.setSize(dw, dh);
+    // The poster is decoded once a view has told its size (a 720×1280 frame decoded whole and made
+    // a bitmap took longer here than the cache's own frame 0 at the view's size).
+    const poster = this.#viewSizes.size ? this.#posterJpeg : undefined;
+    if (poster) {
+      this.#posterJpeg = undefined;
+      const abort = this.#videoAbort;
+      decodeFrame(poster, dw, dh).then(
+        (bitmap) => (this.#videoAbort === abort && this.#poster === undefined ? (this.#poster = bitmap) : bitmap.close()),
+        () => {},
+      );
+    }
   }
 
   #videoWanted = false;
@@ -269,6 +283,7 @@ export class LipsyncSessionElement extends LitElement {
       this.#videoKey = '';
       this.#bank?.close();
       this.#bank = undefined;
+      this.#dropPoster();
       this.#errors.clear();
     }, 0);
   }
@@ -295,6 +310,14 @@ export class LipsyncSessionElement extends LitElement {
     this.#videoAbort = abort;
     if (this.state !== 'running') this.#store.update({ state: 'loading' });
     this.#store.update({ videoLoaded: 0, videoTotal: 0 });
+    // Frame 0 as last cached is shown until the frames of the video as it is now can be (readPoster).
+    this.#dropPoster(true);
+    const poster = config.cache === 'indexeddb' ? readPoster(config.model, url) : undefined;
+    this.#posterJpeg = poster?.bytes;
+    if (poster) {
+      this.#store.update({ videoWidth: poster.width, videoHeight: poster.height });
+      this.#applyDecodeSize();
+    }
     let progressShown = -Infinity;
     loadVideoFrames({
       url,
@@ -302,6 +325,7 @@ export class LipsyncSessionElement extends LitElement {
       maxFrames: config.maxFrames,
       cache: config.cache,
       signal: abort.signal,
+      posterKey: poster?.key,
       onProgress: (loaded, total) => {
         // The views re-render on a store change: at most 10 a second (and the last one).
         const now = performance.now();
@@ -343,6 +367,7 @@ export class LipsyncSessionElement extends LitElement {
         this.#setProblem('video', 'video-load-failed');
         this.#bank?.close();
         this.#bank = undefined;
+        this.#dropPoster();
         if ((this.state === 'loading' || this.state === 'ready') && !this.#engine) this.#store.update({ state: 'error' });
         if (err instanceof LipsyncError) this.#errors.report(err.code, err.message, err.recoverable);
         else this.#errors.report('video-load-failed', `model video ${url}: ${String(err)}`, false);
@@ -372,10 +397,22 @@ export class LipsyncSessionElement extends LitElement {
     const baseIndex = bank && frameId >= 0 ? frameId % bank.count : 0;
     // In silence inserted by the playout (a held onset, a grown delay) the mouth stays closed.
     const ai = engine && sounding ? engine.frames.get(frameId) : undefined;
-    return { frameId, baseIndex, base: bank?.get(baseIndex), ai };
+    const base = bank?.get(baseIndex);
+    if (base) this.#dropPoster();
+    return { frameId, baseIndex, base: base ?? this.#poster ?? undefined, ai };
   }
 
-  /** Deletes this model's cached video frames (IndexedDB); the next load extracts them again. */
+  /** Frame 0 as last cached, until the bank answers (null: no longer wanted for this load); its JPEG until decoded. */
+  #poster: ImageBitmap | null | undefined;
+  #posterJpeg: ArrayBuffer | undefined;
+
+  /** Closes the poster; another is `wanted` (a new load) or none until the next load. */
+  #dropPoster(wanted = false): void {
+    this.#poster?.close();
+    this.#poster = wanted ? undefined : null;
+  }
+
+  /** Deletes this model's cached video frames (IndexedDB, and frame 0 in localStorage); the next load extracts them again. */
   async clearCache(): Promise<void> {
     const { config } = this.#store.getState();
     if (!config.model) return;
