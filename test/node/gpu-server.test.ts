@@ -1,6 +1,5 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { PROFILES, startServer, STATUS, type RunningServer } from '../../demo/server/server.js';
 import { CHUNK_SAMPLES, decodeResponse, encodeRequest, isFrameResponse, type InferenceResponse } from '../../src/core/protocol.js';
 import { readFramePatch } from '../../src/core/frame-patch.js';
@@ -14,14 +13,8 @@ const pct = (values: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
 };
 
-/**
- * Sends chunks `first…first+count-1` of the speech as ids 0…, one every 40 ms; records when each
- * left and when each answer came, and `lagMs`, the longest this process's timers were held back
- * meanwhile (client and server share it; a busy machine delays both).
- */
+/** Sends chunks `first…first+count-1` of the speech as ids 0…, one every 40 ms; records when each left and when each answer came. */
 async function stream(clients: TestClient[], count: number, first = 200) {
-  const lag = monitorEventLoopDelay({ resolution: 5 });
-  lag.enable();
   const sentAt = clients.map(() => new Map<number, number>());
   const answeredAt = clients.map(() => new Map<number, number>());
   const answers = clients.map(() => new Map<number, InferenceResponse>());
@@ -41,8 +34,7 @@ async function stream(clients: TestClient[], count: number, first = 200) {
     });
   }
   await Promise.all(clients.map((c) => c.until(() => c.messages.length >= count, 15_000)));
-  lag.disable();
-  return { sentAt, answeredAt, answers, lagMs: lag.max / 1e6 };
+  return { sentAt, answeredAt, answers };
 }
 
 async function clients(server: RunningServer, n: number): Promise<TestClient[]> {
@@ -65,22 +57,30 @@ describe('reference server, gpu profile (look-ahead + a shared inference queue)'
   it('answers one client 280–700 ms after each request, never before its look-ahead chunks, and the last chunk after the flush', { timeout: 30_000 }, async () => {
     const [c] = await clients(server, 1);
     const count = 75;
-    const { sentAt, answeredAt, answers, lagMs } = await stream([c!], count);
+    const { sentAt, answeredAt, answers } = await stream([c!], count);
     c!.close();
-    const L = PROFILES.gpu.lookahead;
+    const { lookahead: L, inferMs, inferJitterMs, flushMs } = PROFILES.gpu;
+    // After the last chunk: the flush wait, then at most the batch running then and its own.
+    const afterLast = flushMs + 2 * (inferMs + inferJitterMs) + 60;
     const latency: number[] = [];
     for (let k = 0; k < count; k++) {
       assert.ok(isFrameResponse(answers[0]!.get(k)!), `frame ${k} answered OK`);
       const ms = answeredAt[0]!.get(k)! - sentAt[0]!.get(k)!;
-      latency.push(ms);
-      // 700 ms is the model's; timers held back by a busy machine (seen: 707 ms in a CI run) add theirs.
-      assert.ok(ms >= 280 && ms <= 700 + lagMs, `frame ${k} answered after ${ms.toFixed(0)} ms (timers held back up to ${lagMs.toFixed(0)} ms)`);
-      if (k + L < count) assert.ok(answeredAt[0]!.get(k)! >= sentAt[0]!.get(k + L)!, `frame ${k} answered before chunk ${k + L} was sent`);
+      if (k + L < count) {
+        latency.push(ms);
+        assert.ok(ms >= 280 && ms <= 700, `frame ${k} answered after ${ms.toFixed(0)} ms`);
+        assert.ok(answeredAt[0]!.get(k)! >= sentAt[0]!.get(k + L)!, `frame ${k} answered before chunk ${k + L} was sent`);
+      } else {
+        // The last L frames never get their look-ahead: they are answered after the flush (two CI
+        // runs saw frame 68 of 75 at 707 and 719 ms against the 700 of the frames before).
+        const fromLast = answeredAt[0]!.get(k)! - sentAt[0]!.get(count - 1)!;
+        assert.ok(fromLast >= flushMs && fromLast <= afterLast, `frame ${k} answered ${fromLast.toFixed(0)} ms after the last chunk`);
+      }
     }
     // The last chunk has no look-ahead: it waits for 120 ms without a newer chunk, then inference.
     const last = answeredAt[0]!.get(count - 1)! - sentAt[0]!.get(count - 1)!;
-    assert.ok(last >= 120 + PROFILES.gpu.inferMs && last <= 120 + 2 * (PROFILES.gpu.inferMs + PROFILES.gpu.inferJitterMs) + 60, `last frame after ${last.toFixed(0)} ms`);
-    console.log(`# gpu profile, 1 client: p50 ${pct(latency, 50).toFixed(0)} ms, p95 ${pct(latency, 95).toFixed(0)} ms, max ${Math.max(...latency).toFixed(0)} ms; last chunk ${last.toFixed(0)} ms; timers held back up to ${lagMs.toFixed(0)} ms`);
+    assert.ok(last >= flushMs + inferMs && last <= afterLast, `last frame after ${last.toFixed(0)} ms`);
+    console.log(`# gpu profile, 1 client: p50 ${pct(latency, 50).toFixed(0)} ms, p95 ${pct(latency, 95).toFixed(0)} ms, max ${Math.max(...latency).toFixed(0)} ms; last chunk ${last.toFixed(0)} ms`);
   });
 
   it('answers every frame of 4 clients at 25 frames/s each with p95 under 1.2 s', { timeout: 40_000 }, async () => {
