@@ -70,6 +70,13 @@ export interface LipsyncSessionContext {
    * are decoded no bigger than the biggest view needs.
    */
   viewSize(view: object, width: number, height: number): void;
+  /**
+   * While the session runs with a network Worker, the views are drawn there: an object that stays
+   * the same as long as that lasts (undefined: a view draws itself, with `frameAt`).
+   */
+  drawer(): object | undefined;
+  /** Hands `view` to the drawer: its canvas the first time, what it shows; `kind` null: no longer. */
+  drawIn(view: object, kind: 'composite' | 'inference' | null, debug: boolean, canvas?: OffscreenCanvas): void;
 }
 
 export const sessionContext = createContext<LipsyncSessionContext>(Symbol('lipsync-session'));

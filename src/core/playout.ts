@@ -1,4 +1,5 @@
 import { CHUNK_MS } from './protocol.js';
+import { Schedule } from './schedule.js';
 import { RecentValues } from './stats.js';
 
 /** Played audio above this level (dBFS) counts as speech. */
@@ -37,7 +38,7 @@ export const ACCELERATE = 1.03;
 const ACCELERATE_ABOVE_MS = 60;
 /** …until it is within this much. */
 const ACCELERATE_UNTIL_MS = 20;
-/** Schedule entries kept for looking up the slot at a time. */
+/** Slots looked back at (answers, hearing). */
 const HISTORY = 256;
 
 /** What the playout needs to know about one slot. */
@@ -94,13 +95,9 @@ export class Playout {
   /** Last chunk scheduled (or passed over) and whether it was speech. */
   #lastSpeech = false;
   #quietRun = 0;
-  /** Play time (audio clock) of recently scheduled ids; NaN: passed over. */
-  readonly #at = new Float64Array(HISTORY).fill(NaN);
-  readonly #atId = new Float64Array(HISTORY).fill(-1);
-  /** How long each recently scheduled chunk sounds (ms): 40, or less when accelerated. */
-  readonly #duration = new Float64Array(HISTORY);
+  /** When recent chunks play and how long each sounds (40 ms, or less when accelerated). */
+  readonly schedule = new Schedule();
   #accelerating = false;
-  #lastScheduled = -1;
   /** The chunk playing now (or last played); -1 before the first. */
   #playhead = -1;
   /** The last chunk that has reached the speaker (the playhead runs ahead of it by the output latency). */
@@ -176,20 +173,12 @@ export class Playout {
 
   /** When chunk `id` plays (audio clock), or NaN when not scheduled (yet, or passed over). */
   playAt(id: number): number {
-    const i = id % HISTORY;
-    return this.#atId[i] === id ? this.#at[i]! : NaN;
+    return this.schedule.playAt(id);
   }
 
-  /**
-   * The chunk at the speaker at `t` (audio clock): the last one started by then (-1 before any),
-   * and whether it is still sounding — not when the delay grew after it (inserted silence).
-   */
+  /** The chunk at the speaker at `t` (audio clock): see `Schedule.speakerAt`. */
   speakerAt(t: number): { slot: number; sounding: boolean } {
-    for (let id = this.#lastScheduled, n = 0; id >= 0 && n < HISTORY; id--, n++) {
-      const at = this.playAt(id);
-      if (at <= t && at > -Infinity) return { slot: id, sounding: t < at + this.#duration[id % HISTORY]! };
-    }
-    return { slot: -1, sounding: false };
+    return this.schedule.speakerAt(t);
   }
 
   /**
@@ -256,7 +245,7 @@ export class Playout {
       }
     }
     // The playhead: every chunk whose start has come.
-    for (let id = this.#playhead + 1; id <= this.#lastScheduled; id++) {
+    for (let id = this.#playhead + 1; id <= this.schedule.last; id++) {
       const at = this.playAt(id);
       if (at > now) break;
       if (at === -Infinity) passed.push(id);
@@ -266,11 +255,7 @@ export class Playout {
   }
 
   #record(id: number, at: number, duration: number): void {
-    const i = id % HISTORY;
-    this.#atId[i] = id;
-    this.#at[i] = at;
-    this.#duration[i] = duration;
-    this.#lastScheduled = id;
+    this.schedule.record(id, at, duration);
   }
 
   /** Slot `id` is passed over: never played (silence or nothing). */
@@ -360,7 +345,7 @@ export class Playout {
    * `reanchor` (pushed audio) its nominal time is now.
    */
   interrupt(now: number, nextId: number, reanchor: boolean): void {
-    for (let id = this.#playhead + 1; id <= this.#lastScheduled; id++) this.#atId[id % HISTORY] = -1;
+    for (let id = this.#playhead + 1; id <= this.schedule.last; id++) this.schedule.record(id, NaN, 0);
     for (const [id, r] of this.#requests) {
       if (id <= this.#playhead) continue;
       this.#dropped.set(id, r);
@@ -370,7 +355,7 @@ export class Playout {
     for (const id of this.#dropped.keys()) if (this.#dropped.size > 1000) this.#dropped.delete(id);
     // The dropped ids will never play: the playhead moves past them.
     this.#playhead = Math.max(this.#playhead, nextId - 1);
-    this.#lastScheduled = this.#playhead;
+    this.schedule.last = this.#playhead;
     this.#next = nextId;
     if (reanchor) this.anchor(nextId, now);
     this.#lastSpeech = false;

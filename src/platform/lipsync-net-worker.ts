@@ -6,6 +6,7 @@ import type { WorkletMessage } from './capture-worklet.js';
 import { epochNow, readAnswer } from './net-answer.js';
 import type { FromNetWorker, ToNetWorker } from './net-link.js';
 import { Transport } from './transport.js';
+import { WorkerViews } from './worker-views.js';
 
 interface WorkerScope {
   onmessage: ((e: MessageEvent<ToNetWorker>) => void) | null;
@@ -18,6 +19,8 @@ const post = (m: FromNetWorker, transfer: Transferable[] = []) => scope.postMess
 let transport: Transport | undefined;
 let encode: ((frameId: number, samples: Float32Array) => Uint8Array) | undefined;
 let statsTimer: ReturnType<typeof setInterval> | undefined;
+/** The session's views, where it has them drawn here. */
+let views: WorkerViews | undefined;
 
 const counts = () => ({ bytesSent: transport?.bytesSent ?? 0, bytesReceived: transport?.bytesReceived ?? 0, reconnects: transport?.reconnects ?? 0 });
 // The counts ride on every chunk and answer; this covers quiet times.
@@ -32,7 +35,14 @@ scope.onmessage = (e) => {
       random: Math.random,
       onOpen: (attempt) => post({ type: 'open', attempt }),
       onClose: (info) => post({ type: 'close', info }),
-      onMessage: (data) => void readAnswer(data, epochNow()).then((answer) => post({ type: 'answer', answer, stats: counts() }, answer.patch ? [answer.patch.bitmap] : [])),
+      onMessage: (data) =>
+        void readAnswer(data, epochNow()).then((answer) => {
+          const p = answer.patch;
+          // The views drawn here keep a copy (made before the image goes to the session, which
+          // keeps the books and draws where a view cannot be handed over).
+          if (p && views?.drawing) void createImageBitmap(p.bitmap).then((bitmap) => (views ? views.patch(answer.frameId, { bitmap, info: p.info, box: p.box, at: answer.at }) : bitmap.close()), () => {});
+          post({ type: 'answer', answer, stats: counts() }, p ? [p.bitmap] : []);
+        }),
     });
     m.capture.onmessage = (c: MessageEvent<WorkletMessage>) => {
       if (c.data.type !== 'chunk') return;
@@ -44,10 +54,14 @@ scope.onmessage = (e) => {
     statsTimer = setInterval(stats, 250);
     transport.connect();
     post({ type: 'ready' });
+  } else if (m.type === 'view' || m.type === 'video' || m.type === 'play') {
+    (views ??= new WorkerViews((list) => post({ type: 'presented', list }))).take(m);
   } else if (m.type === 'send') {
     if (!transport?.send(encode!(m.frameId, m.samples))) post({ type: 'unsent', frameId: m.frameId });
   } else {
     clearInterval(statsTimer);
+    views?.close();
+    views = undefined;
     stats();
     transport?.close();
     scope.close();

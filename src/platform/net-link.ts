@@ -2,6 +2,7 @@ import { createRequestEncoder } from '../core/protocol.js';
 import type { WorkletMessage } from './capture-worklet.js';
 import { epochNow, readAnswer, type LinkAnswer } from './net-answer.js';
 import { Transport } from './transport.js';
+import type { ToWorkerViews } from './worker-views.js';
 
 /** What the network side tells the session. Times are ms since the epoch (see `epochNow`). */
 export interface LinkEvents {
@@ -15,6 +16,8 @@ export interface LinkEvents {
   onChunk(chunk: Extract<WorkletMessage, { type: 'chunk' }>, sentAt: number | null): void;
   /** The link could not send a request it was given (backpressure): it is the session's again. */
   onUnsent(frameId: number): void;
+  /** Slots the Worker put on screen (flat: slot, ms since the epoch, 1 with its AI frame / 0); see `NetLink.views`. */
+  onPresented(list: number[]): void;
 }
 
 export interface LinkOptions {
@@ -35,6 +38,8 @@ export interface NetLink {
   /** Sends a request; false when it surely was not sent (closed, backpressure). */
   send(frameId: number, samples: Float32Array): boolean;
   stats(): LinkStats;
+  /** The Worker link only: hands the session's views, its video and its schedule to the Worker, which then draws them (`WorkerViews`). */
+  views?(m: ToWorkerViews, transfer?: Transferable[]): void;
   close(): void;
 }
 
@@ -89,6 +94,7 @@ export class LocalLink implements NetLink {
 export type ToNetWorker =
   | { type: 'init'; options: Omit<LinkOptions, 'random'>; autoSend: boolean; capture: MessagePort }
   | { type: 'send'; frameId: number; samples: Float32Array }
+  | ToWorkerViews
   | { type: 'close' };
 
 export type FromNetWorker =
@@ -98,6 +104,7 @@ export type FromNetWorker =
   | { type: 'answer'; answer: LinkAnswer; stats: LinkStats }
   | { type: 'chunk'; chunk: Extract<WorkletMessage, { type: 'chunk' }>; sentAt: number | null; stats: LinkStats }
   | { type: 'unsent'; frameId: number }
+  | { type: 'presented'; list: number[] }
   | { type: 'stats'; bytesSent: number; bytesReceived: number; reconnects: number };
 
 /** Where the network Worker module is: next to this module (`.ts` in development, `.js` built). */
@@ -145,6 +152,7 @@ export async function startWorkerLink(o: LinkOptions, events: LinkEvents, autoSe
       } else if (m.type === 'answer') events.onAnswer(m.answer);
       else if (m.type === 'chunk') events.onChunk(m.chunk, m.sentAt);
       else if (m.type === 'unsent') events.onUnsent(m.frameId);
+      else if (m.type === 'presented') events.onPresented(m.list);
       else stats = { bytesSent: m.bytesSent, bytesReceived: m.bytesReceived, reconnects: m.reconnects };
       if ('stats' in m && m.stats) stats = m.stats;
     };
@@ -167,6 +175,8 @@ export async function startWorkerLink(o: LinkOptions, events: LinkEvents, autoSe
       return true;
     },
     stats: () => stats,
+    // Where a canvas can be handed to a Worker.
+    ...('transferControlToOffscreen' in HTMLCanvasElement.prototype ? { views: post } : {}),
     close() {
       post({ type: 'close' });
       // Its socket closes cleanly first; the Worker ends itself.

@@ -13,6 +13,7 @@ import { AudioCapture } from './audio-capture.js';
 import type { WorkletMessage } from './capture-worklet.js';
 import type { LinkAnswer } from './net-answer.js';
 import { LocalLink, startWorkerLink, type LinkEvents, type LinkOptions, type NetLink } from './net-link.js';
+import type { ToWorkerViews } from './worker-views.js';
 
 /** An AI frame ready to draw. */
 export interface AiFrame {
@@ -160,7 +161,26 @@ export class SessionEngine {
         this.ring.setState(id, SlotState.audio);
         this.#playout.giveUp(id);
       },
+      onPresented: (list) => {
+        for (let n = 0; n + 2 < list.length; n += 3) this.notePresented(list[n]!, list[n + 1]! - performance.timeOrigin, list[n + 2] === 1);
+      },
     };
+  }
+
+  /** The views are drawn in the network Worker (it started): hand them over with `views()`. */
+  get drawsViews(): boolean {
+    return Boolean(this.#link?.views);
+  }
+
+  /** To the Worker that draws the views (see `WorkerViews`). */
+  views(m: ToWorkerViews, transfer?: Transferable[]): void {
+    this.#link?.views?.(m, transfer);
+  }
+
+  /** An output timestamp: the context time at the speaker (s) and when that was (performance.now()). */
+  #stamp(ctx: AudioContext): { contextTime: number; performanceTime: number } {
+    const stamp = ctx.getOutputTimestamp();
+    return stamp.contextTime && stamp.performanceTime ? (stamp as Required<AudioTimestamp>) : { contextTime: ctx.currentTime - (ctx.outputLatency || 0), performanceTime: performance.now() };
   }
 
   /** The AudioContext in use (for playback scheduling and the clock). */
@@ -190,8 +210,7 @@ export class SessionEngine {
   speakerAt(now: number): { slot: number; sounding: boolean } {
     const ctx = this.#context;
     if (!ctx || this.#t0 === undefined) return { slot: -1, sounding: false };
-    const stamp = ctx.getOutputTimestamp();
-    const t = stamp.contextTime && stamp.performanceTime ? performanceToContext(now, stamp as Required<AudioTimestamp>) : ctx.currentTime - (ctx.outputLatency || 0);
+    const t = performanceToContext(now, this.#stamp(ctx));
     // The output timestamp can step back a little (after a blocked main thread): the time at the
     // speaker never does, so a slot already shown with its mouth is not shown without it again.
     this.#speakerT = Math.max(this.#speakerT, t * 1000);
@@ -459,6 +478,13 @@ export class SessionEngine {
       frameReady: (id) => this.frames.get(id) !== undefined,
     });
     for (const { id, at, rate } of tick.schedule) this.#schedulePlayback(id, at / 1000, rate);
+    // What was scheduled goes to the Worker where it draws the views: it shows those slots on
+    // time however long this thread is then blocked.
+    const entries = this.#playout.schedule.take();
+    if (entries.length && this.#link?.views) {
+      const { contextTime, performanceTime } = this.#stamp(ctx);
+      this.#link.views({ type: 'play', entries, stamp: [contextTime, performanceTime + performance.timeOrigin] });
+    }
     this.#hear(now);
     // Frames behind the slot at the speaker have been shown. (The playhead runs ahead of the
     // speaker by the output latency: ~45 ms here, 150 ms and more on Bluetooth.)

@@ -19,6 +19,11 @@ export const styles = css`
     height: 100%;
     object-fit: contain;
   }
+  /* The canvas the session's network Worker draws in, over the view's own. */
+  canvas + canvas {
+    position: absolute;
+    inset: 0;
+  }
   /* At the bottom, clear of the face (a portrait's face is in its upper two thirds). */
   button {
     position: absolute;

@@ -1,17 +1,11 @@
 import { LitElement, html, nothing } from 'lit';
-import type { FrameView } from '../../context/session-context.js';
+import type { LipsyncSessionContext } from '../../context/session-context.js';
+import { makeSurface, paint, type Surface } from '../../platform/compose.js';
 import { FrameLoop } from '../frame-loop.js';
 import { SessionController } from '../session-controller.js';
 import { styles } from './lipsync-canvas.styles.js';
 
 export type CanvasView = 'composite' | 'inference';
-
-interface Surface {
-  g: OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D;
-  show?: ImageBitmapRenderingContext;
-  /** Something was drawn (until then the canvas is left untouched). */
-  drawn?: boolean;
-}
 
 /**
  * One view of a session: the model video with the AI mouth (`composite`) or the AI image alone
@@ -65,19 +59,20 @@ export class LipsyncCanvasElement extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    const canvas = this.canvas;
+    const canvas = this.#own;
     if (canvas) this.#resize?.observe(canvas);
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    this.#leaveWorker();
     this.#resize?.disconnect();
     this.#shownSize = [0, 0];
     this.#tellSize();
   }
 
   protected override firstUpdated(): void {
-    const canvas = this.canvas!;
+    const canvas = this.#own!;
     this.#resize?.observe(canvas);
     // Made now, while the frames load, not at the first draw (its first use costs 2–8 ms here).
     this.#makeSurface(canvas);
@@ -101,7 +96,7 @@ export class LipsyncCanvasElement extends LitElement {
 
   #fit(): void {
     const [boxW, boxH] = this.#box;
-    const canvas = this.canvas;
+    const canvas = this.#own;
     const fit = canvas && canvas.width && canvas.height ? Math.min(boxW / canvas.width, boxH / canvas.height) : 0;
     this.#shownSize = canvas ? [Math.round(canvas.width * fit), Math.round(canvas.height * fit)] : [0, 0];
     this.#tellSize();
@@ -119,9 +114,55 @@ export class LipsyncCanvasElement extends LitElement {
     session?.viewSize(this, w, h);
   }
 
-  /** The canvas in the shadow root. */
+  /**
+   * The canvas that shows the picture: the view's own, or while the session's network Worker
+   * draws the view, the one it draws in (laid over it).
+   */
   get canvas(): HTMLCanvasElement | null {
+    return this.#worker?.canvas ?? this.#own;
+  }
+
+  get #own(): HTMLCanvasElement | null {
     return this.renderRoot.querySelector('canvas');
+  }
+
+  /** Where the session's Worker draws this view: a canvas over the view's own, for that session and drawer. */
+  #worker: { canvas: HTMLCanvasElement; session: LipsyncSessionContext; drawer: object; shows: string } | undefined;
+
+  /**
+   * Hands the view to the session's Worker while the session has one drawing (true: nothing to
+   * draw here): a canvas laid over the view's own, transferred to it. The view's own picture stays
+   * under it until the Worker draws, and is what shows again once the session stops.
+   */
+  #inWorker(session: LipsyncSessionContext, own: HTMLCanvasElement, debug: boolean): boolean {
+    const drawer = session.drawer();
+    const w = this.#worker;
+    const shows = `${this.view} ${debug}`;
+    if (w && w.session === session && w.drawer === drawer) {
+      if (w.shows !== shows) session.drawIn(this, this.view, debug);
+      w.shows = shows;
+      return true;
+    }
+    this.#leaveWorker();
+    if (!drawer) return false;
+    const canvas = document.createElement('canvas');
+    canvas.setAttribute('part', 'canvas');
+    canvas.setAttribute('aria-hidden', 'true');
+    [canvas.width, canvas.height] = [own.width, own.height];
+    own.after(canvas);
+    this.#worker = { canvas, session, drawer, shows };
+    session.drawIn(this, this.view, debug, canvas.transferControlToOffscreen());
+    return true;
+  }
+
+  #leaveWorker(): void {
+    const w = this.#worker;
+    this.#worker = undefined;
+    if (!w) return;
+    w.canvas.remove();
+    if (w.session.drawer() === w.drawer) w.session.drawIn(this, null, false);
+    // The view's own picture shows again: drawn anew.
+    this.#last.frameId = NaN;
   }
 
   protected override willUpdate(): void {
@@ -150,31 +191,22 @@ export class LipsyncCanvasElement extends LitElement {
         : nothing}<p part="message" role="status">${snapshot?.message ?? ''}</p>`;
   }
 
-  /**
-   * Where a picture is composed (made at the first render; the canvas is blank until the first draw): an
-   * OffscreenCanvas at the size of the base frame, which is decoded at the size the view shows it
-   * (a half or a quarter of the video where that is enough), handed whole to the canvas's
-   * `bitmaprenderer` context — the page then commits a bitmap of the shown size, not the 720×1280
-   * one (4 views at 25 fps: 0.9 against 2.2 ms of main thread per animation frame). Without
-   * OffscreenCanvas, the canvas's own 2D context at full size.
-   */
+  /** Where a picture is composed (made at the first render; the canvas is blank until the first draw): see `makeSurface`. */
   #surface: Surface | undefined;
 
   #makeSurface(canvas: HTMLCanvasElement): Surface | undefined {
-    // A canvas whose 2D context a page took already keeps it.
-    const show = typeof OffscreenCanvas === 'undefined' ? null : canvas.getContext('bitmaprenderer');
-    const g = show ? new OffscreenCanvas(1, 1).getContext('2d') : canvas.getContext('2d');
-    return (this.#surface = g ? (show ? { g, show } : { g }) : undefined);
+    return (this.#surface = makeSurface(canvas));
   }
 
   #draw(now: number): void {
     const session = this.#session.session;
-    const canvas = this.canvas;
-    if (!session || !canvas) return;
+    const canvas = this.#own;
+    if (!session || !canvas) return this.#leaveWorker();
     this.#tellSize();
-    const frame = session.frameAt(now);
     // The session's `debug` puts the overlay on its composite views.
     const debug = this.debug || (session.getState().config.debug && this.view === 'composite');
+    if (this.#inWorker(session, canvas, debug)) return;
+    const frame = session.frameAt(now);
     const { width, height } = canvas;
     // Drawn at the size of the base frame (decoded no smaller than shown: drawn 1:1), else at the
     // shown size; never bigger than the video.
@@ -189,37 +221,8 @@ export class LipsyncCanvasElement extends LitElement {
     if (!frame.base && !frame.ai && !debug && frame.frameId < 0 && !this.#surface?.drawn) return;
     const surface = this.#surface ?? this.#makeSurface(canvas);
     if (!surface) return;
-    surface.drawn = true;
-    const g = surface.g;
-    if (surface.show) {
-      // Blank after each hand-over; resized (which clears it too) only when the shown size changes.
-      const [w, h] = [Math.round(width * scale), Math.round(height * scale)];
-      if (g.canvas.width !== w || g.canvas.height !== h) [g.canvas.width, g.canvas.height] = [w, h];
-      g.setTransform(scale, 0, 0, scale, 0, 0);
-    } else g.clearRect(0, 0, width, height);
-    // In video coordinates from here on.
-    if (base) g.drawImage(base, 0, 0, width, height);
-    if (frame.ai) {
-      const { source: s, target: t } = frame.ai.placement;
-      g.drawImage(frame.ai.bitmap, s.x, s.y, s.width, s.height, t.x, t.y, t.width, t.height);
-    }
-    if (debug) this.#drawDebug(g, frame);
-    surface.show?.transferFromImageBitmap((g.canvas as OffscreenCanvas).transferToImageBitmap());
+    paint(surface, width, height, scale, frame, base, debug);
     if (changedSlot && frame.frameId >= 0) session.presented(frame.frameId, now, Boolean(frame.ai));
-  }
-
-  #drawDebug(ctx: OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D, frame: FrameView): void {
-    ctx.save();
-    ctx.font = '24px monospace';
-    ctx.lineWidth = 3;
-    ctx.strokeStyle = ctx.fillStyle = '#f00';
-    if (frame.ai) {
-      const [x1, y1, x2, y2] = frame.ai.box;
-      ctx.strokeRect(x1, y1, x2 - x1, y2 - y1);
-      ctx.fillText(`[${x1.toFixed(0)}, ${y1.toFixed(0)}, ${x2.toFixed(0)}, ${y2.toFixed(0)}]`, x1, Math.max(24, y1 - 8));
-    }
-    ctx.fillText(`frame ${frame.frameId} · base ${frame.baseIndex} · ${((frame.frameId * 40) / 1000).toFixed(2)} s`, 16, 36);
-    ctx.restore();
   }
 }
 

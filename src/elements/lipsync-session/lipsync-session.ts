@@ -15,7 +15,7 @@ import { VIEW_MESSAGES, type ViewMessageKey } from '../../core/messages.js';
 import { SessionEngine, idleMetrics, type SessionMetrics } from '../../platform/session-engine.js';
 import { FrameBank, clearVideoCache, loadVideoFrames } from '../../platform/video-frames.js';
 import { frameDecoder } from '../../platform/frame-decoder.js';
-import { decodeFrame } from '../../platform/frames-worker.js';
+import { decodeFrame, type Jpeg } from '../../platform/frames-worker.js';
 import { readPoster } from '../../platform/poster.js';
 import type { FrameView } from '../../context/session-context.js';
 import { createStore } from '../../core/store.js';
@@ -175,7 +175,33 @@ export class LipsyncSessionElement extends LitElement {
       else this.#viewSizes.delete(view);
       this.#applyDecodeSize();
     },
+    drawer: () => (this.#engine?.drawsViews ? this.#engine : undefined),
+    drawIn: (view, kind, debug, canvas) => {
+      let id = this.#viewIds.get(view);
+      if (id === undefined) this.#viewIds.set(view, (id = this.#viewIds.size));
+      this.#engine?.views({ type: 'view', id, kind, debug, ...(canvas ? { canvas } : {}) }, canvas ? [canvas] : []);
+      this.#sendVideo();
+    },
   };
+
+  /** Views by the id the drawing Worker knows them by. */
+  readonly #viewIds = new Map<object, number>();
+  /** The frames the drawing Worker has (it is the engine's: a new engine has none). */
+  #sent = { engine: undefined as object | undefined, jpegs: new WeakSet<object>() };
+  /** The size base frames are decoded at (0×0: their own). */
+  #decodeSize: [number, number] = [0, 0];
+
+  /** Gives the Worker that draws the views the video: its size and the frames it does not have yet. */
+  #sendVideo(): void {
+    const engine = this.#engine;
+    const bank = this.#bank;
+    if (!engine?.drawsViews || !bank) return;
+    if (this.#sent.engine !== engine) this.#sent = { engine, jpegs: new WeakSet() };
+    const sent = this.#sent.jpegs;
+    const frames = bank.jpegs.flatMap((jpeg, i): Array<[number, Jpeg]> => (jpeg && !sent.has(jpeg) ? (sent.add(jpeg), [[i, jpeg]]) : []));
+    const { videoWidth: width, videoHeight: height } = this.#store.getState();
+    engine.views({ type: 'video', width, height, count: bank.count, size: this.#decodeSize, frames });
+  }
 
   /** Device-pixel sizes the views show the video at. */
   readonly #viewSizes = new Map<object, [number, number]>();
@@ -189,8 +215,9 @@ export class LipsyncSessionElement extends LitElement {
     let need = this.#viewSizes.size ? 0 : 1;
     for (const [vw, vh] of this.#viewSizes.values()) need = Math.max(need, vw / w, vh / h);
     const scale = need > 0.5 ? 1 : need > 0.25 ? 0.5 : 0.25;
-    const [dw, dh] = scale === 1 ? [0, 0] : [Math.round(w * scale), Math.round(h * scale)];
+    const [dw, dh] = (this.#decodeSize = scale === 1 ? [0, 0] : [Math.round(w * scale), Math.round(h * scale)]);
     this.#bank?.setSize(dw, dh);
+    this.#sendVideo();
     // The poster is decoded once a view has told its size (a 720×1280 frame decoded whole and made
     // a bitmap took longer here than the cache's own frame 0 at the view's size).
     const poster = this.#viewSizes.size ? this.#posterJpeg : undefined;
@@ -358,6 +385,7 @@ export class LipsyncSessionElement extends LitElement {
         if (abort.signal.aborted || !this.#bank) return;
         this.#bank.add(index, blob);
         this.#firstFrame();
+        this.#sendVideo();
       },
     }).then(
       () => {},
