@@ -81,12 +81,15 @@
   // Reads the stamp at two points inside every frame's patch box of the demo model (top half: the
   // code; bottom half: its complement). null: no stamp there (the base frame is shown); -1:
   // nothing drawn there at all (a blank canvas).
-  // The view composes its picture at the size it shows it: read in the video's coordinates.
+  // The view composes its picture at the size it shows it: read in the video's coordinates (the
+  // size of the view's own canvas; the picture is in the canvas the network Worker draws in, over
+  // it, while the session runs with one).
   const probe = new OffscreenCanvas(1, 1).getContext('2d', { willReadFrequently: true });
+  let size = [720, 1280];
   const at = (canvas, x, y) => {
     probe.clearRect(0, 0, 1, 1);
     try {
-      probe.drawImage(canvas, -x, -y, canvas.width, canvas.height);
+      probe.drawImage(canvas, -x, -y, size[0], size[1]);
     } catch {
       // Nothing drawn yet.
     }
@@ -107,11 +110,16 @@
 
   document.addEventListener('lipsync-frame', (e) => B.ready.push([e.detail.frameId, performance.now()]), true);
   // This callback runs before the views' own in each animation frame (it was requested first), so
-  // the canvas holds what was drawn in the previous one, at time `lastT`.
+  // the canvas holds what was drawn in the previous one, at time `lastT`. (A view the network
+  // Worker draws reaches the page's copy of its canvas a frame later, sometimes two: read here,
+  // its slots show up to a frame late.)
   let lastT = 0;
   const raf = (t) => {
     B.rafs++;
-    const canvas = P.on && document.querySelector('lipsync-canvas')?.canvas;
+    const view = P.on && document.querySelector('lipsync-canvas');
+    const canvas = view?.canvas;
+    const own = view?.shadowRoot.querySelector('canvas');
+    if (own) size = [own.width, own.height];
     if (canvas && lastT) P.shown.push([lastT, readStamp(canvas)]);
     lastT = t;
     requestAnimationFrame(raf);

@@ -1,6 +1,7 @@
 import { createRequestEncoder } from '../core/protocol.js';
 import type { WorkletMessage } from './capture-worklet.js';
 import { epochNow, readAnswer, type LinkAnswer } from './net-answer.js';
+import { moduleWorkerUrl } from './script-urls.js';
 import { Transport } from './transport.js';
 import type { ToWorkerViews } from './worker-views.js';
 
@@ -107,10 +108,6 @@ export type FromNetWorker =
   | { type: 'presented'; list: number[] }
   | { type: 'stats'; bytesSent: number; bytesReceived: number; reconnects: number };
 
-/** Where the network Worker module is: next to this module (`.ts` in development, `.js` built). */
-function netWorkerUrl(override: string | null | undefined): string {
-  return override || new URL(import.meta.url.endsWith('.ts') ? './lipsync-net-worker.ts' : './lipsync-net-worker.js', import.meta.url).href;
-}
 
 const READY_TIMEOUT_MS = 3000;
 
@@ -124,7 +121,7 @@ export async function startWorkerLink(o: LinkOptions, events: LinkEvents, autoSe
   if (typeof Worker === 'undefined') return undefined;
   let worker: Worker;
   try {
-    worker = new Worker(netWorkerUrl(override), { type: 'module', name: 'lipsync-net' });
+    worker = new Worker(override || moduleWorkerUrl('./lipsync-net-worker.js'), { type: 'module', name: 'lipsync-net' });
   } catch {
     return undefined;
   }

@@ -11,3 +11,13 @@ export function scriptUrls(file: string, source: () => string, override?: string
   if (!blob) blobUrls.set(file, (blob = URL.createObjectURL(new Blob([source()], { type: 'text/javascript' }))));
   return [blob, new URL(`./${file}`, import.meta.url).href];
 }
+
+/**
+ * A module Worker's script URL for `file` next to this module (`.ts` in development): the file
+ * itself where it is same-origin, else a Blob URL that imports it (a Worker must be same-origin;
+ * what it imports need not be: a bundle served from another origin, with CORS).
+ */
+export function moduleWorkerUrl(file: string): string {
+  const url = new URL(import.meta.url.endsWith('.ts') ? file.replace(/js$/, 'ts') : file, import.meta.url);
+  return url.origin === location.origin ? url.href : URL.createObjectURL(new Blob([`import ${JSON.stringify(url.href)}`], { type: 'text/javascript' }));
+}

@@ -1,17 +1,17 @@
 import { openDB, type IDBPDatabase } from 'idb';
 import { LipsyncError, reason } from '../core/errors.js';
 import { FPS } from '../core/protocol.js';
-import { demuxMp4 } from '../core/mp4.js';
 import { writePoster } from './poster.js';
-import { extractFrames, frameCacheWriter, framesWorkerUrls, type CacheMeta, type CacheTarget, type ExtractJob, type ExtractMessage, type Jpeg } from './frames-worker.js';
+import { moduleWorkerUrl } from './script-urls.js';
+import { FRAMES_WORKER_FILE, frameCacheWriter, type CacheMeta, type CacheTarget, type ExtractJob, type ExtractMessage, type Jpeg } from './frames-worker.js';
 
 /** The model video as frames: JPEGs at 25 fps, frame i showing t = (i + 0.5) / 25 s. */
 export interface VideoFrames {
   width: number;
   height: number;
   frames: Jpeg[];
-  /** How the frames were made: read from the cache, or extracted in the Worker, on the main thread with WebCodecs, or with `<video>`. */
-  via: 'cache' | 'worker' | 'main' | 'video';
+  /** How the frames were made: read from the cache, or extracted in the Worker with WebCodecs, or with `<video>` (where no Worker starts, or WebCodecs cannot decode the video). */
+  via: 'cache' | 'worker' | 'video';
 }
 
 export interface LoadOptions {
@@ -85,7 +85,7 @@ interface WorkerHandle {
 function startWorker(url: string | undefined): WorkerHandle | undefined {
   try {
     if (typeof Worker === 'undefined' || !url) return undefined;
-    const handle = { worker: new Worker(url), failed: false };
+    const handle = { worker: new Worker(url, { type: 'module' }), failed: false };
     // A Worker that cannot load (a CSP without blob:, a bad override URL) says so here, maybe
     // before the job is posted.
     handle.worker.addEventListener('error', (e) => {
@@ -109,10 +109,9 @@ interface Sink {
 }
 
 /**
- * Extracts frames with WebCodecs in a Worker (decode, draw to an OffscreenCanvas, JPEG-encode;
- * nothing of it on the main thread), or on the main thread where no Worker starts (a CSP that
- * forbids it). Resolves false where WebCodecs, the container or the codec is not supported, so
- * the caller falls back to `<video>`; else says where it ran.
+ * Extracts frames with WebCodecs in the frames Worker (decode, draw to an OffscreenCanvas,
+ * JPEG-encode; nothing of it on the main thread). Resolves undefined where no Worker starts, or
+ * WebCodecs, the container or the codec is not supported, so the caller falls back to `<video>`.
  */
 async function extractWithWebCodecs(
   bytes: ArrayBuffer,
@@ -122,7 +121,7 @@ async function extractWithWebCodecs(
   worker: WorkerHandle | undefined,
   urls: string[],
   cache: CacheTarget | undefined,
-): Promise<'worker' | 'main' | undefined> {
+): Promise<'worker' | undefined> {
   const job: ExtractJob = { bytes, maxFrames: o.maxFrames, have: held(), fps: FPS, quality: JPEG_QUALITY, maxFps: o.extractionFps?.() ?? 0, ...(cache ? { cache } : {}) };
   let result: Extract<ExtractMessage, { type: 'end' }> | undefined;
   let started = false;
@@ -134,14 +133,12 @@ async function extractWithWebCodecs(
     else if (m.type === 'cache-error') o.onCacheUnavailable(m.message);
     else result = m;
   };
-  // The Worker started early, else the next place it loads from (inline, then the file next to
-  // the bundle); one that fails to load gives way to the next, then to the main thread.
+  // The Worker started early (from the file next to the bundle, or the page's own URL for it).
   for (let w = worker; w; w = startWorker(urls.shift())) {
     if (!w.failed) await runIn(w.worker);
     if (o.signal.aborted) throw new DOMException('aborted', 'AbortError');
     if (result) return finish(result, 'worker');
-    // It ran and died: the main thread extracts what is still missing (`job.bytes` was not
-    // transferred, so it is still ours).
+    // It ran and died: `<video>` extracts what is still missing.
     if (started) break;
   }
   // Runs the job in `w` until it ends, fails or goes silent.
@@ -178,15 +175,11 @@ async function extractWithWebCodecs(
     });
   }
 
-  result = undefined;
-  // Taking over from a Worker that wrote some frames already: those stay.
-  const have = held();
-  const rest = cache && have.length ? { ...cache, reset: false } : cache;
-  await extractFrames(demuxMp4, frameCacheWriter, { ...job, have, ...(rest ? { cache: rest } : {}) }, receive, () => o.signal.aborted, () => o.extractionFps?.() ?? 0);
-  if (o.signal.aborted) throw new DOMException('aborted', 'AbortError');
-  return finish(result, 'main');
+  // No Worker started (a CSP that forbids it, its file missing), or it died: `<video>` extracts
+  // what is still missing (the frames a Worker wrote stay).
+  return undefined;
 
-  function finish(end: Extract<ExtractMessage, { type: 'end' }> | undefined, via: 'worker' | 'main') {
+  function finish(end: Extract<ExtractMessage, { type: 'end' }> | undefined, via: 'worker') {
     if (end?.unsupported) return undefined;
     if (end?.error) throw new Error(end.error);
     return via;
@@ -363,7 +356,8 @@ export async function loadVideoFrames(o: LoadOptions): Promise<VideoFrames> {
     }
 
     const path = o.path ?? 'auto';
-    const urls = framesWorkerUrls(o.workerUrl);
+    // The extracting Worker: a module Worker, from the page's URL for it or the file next to the bundle.
+    const urls = [o.workerUrl || moduleWorkerUrl(`./${FRAMES_WORKER_FILE}`)];
     if (path !== 'video') worker = startWorker(urls.shift());
     let response: Response;
     try {

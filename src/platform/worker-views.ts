@@ -2,7 +2,7 @@ import type { AiFrameView } from '../context/session-context.js';
 import { placePatch, type Box } from '../core/frame-patch.js';
 import type { ImageInfo } from '../core/image-info.js';
 import { Schedule } from '../core/schedule.js';
-import { makeSurface, paint, type Surface } from './compose.js';
+import { paint } from './compose.js';
 import { FrameBank } from './frame-bank.js';
 import { decodeFrame, type Jpeg } from './frames-worker.js';
 
@@ -24,7 +24,7 @@ const MAX_PATCHES = 256;
 const REPORT_MS = 100;
 
 interface View {
-  s: Surface;
+  g: OffscreenCanvasRenderingContext2D;
   kind: ViewKind;
   debug: boolean;
   /** What it shows now (slot, base, patch, debug): drawn again only when that changes. */
@@ -76,10 +76,12 @@ export class WorkerViews {
 
   take(m: ToWorkerViews): void {
     if (m.type === 'view') {
-      // Composed at the base frames' size, shown through `bitmaprenderer`, as on the main thread.
-      const surface = m.canvas ? makeSurface(m.canvas) : this.#views.get(m.id)?.s;
-      if (!m.kind || !surface) this.#views.delete(m.id);
-      else this.#views.set(m.id, { s: surface, kind: m.kind, debug: m.debug, last: [] });
+      // A 2D context: with `bitmaprenderer` (what the main thread uses) a Worker's frames went
+      // through the page's main thread here, and stopped with it (1 animation frame in 300 ms
+      // blocks against 18).
+      const g = m.canvas?.getContext('2d') ?? this.#views.get(m.id)?.g;
+      if (!m.kind || !g) this.#views.delete(m.id);
+      else this.#views.set(m.id, { g, kind: m.kind, debug: m.debug, last: [] });
       this.#loop();
     } else if (m.type === 'video') {
       const v = this.#video;
@@ -171,8 +173,14 @@ export class WorkerViews {
       if (!width || (!b && !ai && !v.debug && !v.last.length) || last.every((x, i) => x === v.last[i])) continue;
       v.last = last;
       drawn = true;
-      // At the size the base frames are decoded at (drawn 1:1), never bigger than the video.
-      paint(v.s, width, height, Math.min(1, (b?.width ?? size[0]) / width) || 1, frame, b, v.debug);
+      // At the size the base frames are decoded at (drawn 1:1), never bigger than the video: the
+      // canvas (and the page's copy of it) has that size, the video's aspect.
+      const scale = Math.min(1, (b?.width ?? size[0]) / width) || 1;
+      const c = v.g.canvas;
+      const [w, h] = [Math.round(width * scale), Math.round(height * scale)];
+      if (c.width !== w || c.height !== h) [c.width, c.height] = [w, h];
+      v.g.setTransform(scale, 0, 0, scale, 0, 0);
+      paint({ g: v.g }, width, height, scale, frame, b, v.debug);
     }
     if (drawn && frameId >= 0 && frameId !== this.#shownSlot) this.#presented.push((this.#shownSlot = frameId), epoch, ai ? 1 : 0);
     if (this.#presented.length && epoch - this.#reported >= REPORT_MS) {

@@ -28,12 +28,19 @@ const observer = `(() => {
   document.addEventListener('lipsync-frame', (e) => { R.answers[e.detail.frameId] = [performance.now(), e.detail.latency, e.target.metrics?.playbackDelayMs ?? -1]; }, true);
   // The row y = 40 of the picture in the video's coordinates (the view composes it at its shown size).
   const probe = new OffscreenCanvas(420, 1).getContext('2d', { willReadFrequently: true });
+  // What is on screen: the canvas the session's network Worker draws in (over the view's own)
+  // where it has drawn, else the view's own; in the video's coordinates (the view's own canvas's size).
   const read = () => {
-    const c = document.querySelector('lipsync-canvas')?.shadowRoot?.querySelector('canvas');
-    if (!c) return -1;
+    const view = document.querySelector('lipsync-canvas');
+    const own = view?.shadowRoot?.querySelector('canvas');
+    if (!own) return -1;
+    const layers = [view.canvas, own];
     probe.clearRect(0, 0, 420, 1);
     try {
-      probe.drawImage(c, 0, -40, c.width, c.height);
+      for (const c of layers) {
+        probe.drawImage(c, 0, -40, own.width, own.height);
+        if (probe.getImageData(40, 0, 1, 1).data[3] !== 0) break;
+      }
     } catch {
       return -1;
     }
