@@ -2,7 +2,7 @@
 // worklet, requests sent, answers arriving, frames ready, animation frames, long tasks) and
 // pass everything through unchanged.
 (() => {
-  const B = (window.__bench = { chunks: new Map(), sends: new Map(), arrivals: new Map(), ready: [], rafs: 0, longTasks: [] });
+  const B = (window.__bench = { chunks: new Map(), sends: new Map(), arrivals: new Map(), ready: [], rafs: 0, longTasks: [], workerShown: [] });
   // Presentation (on while `B.screen.on`): what the first composite canvas shows at each animation
   // frame, read from its pixels — the bench's server stamps each patch with its frame id — and
   // when each chunk's audio was scheduled to reach the speaker. Chunks are told apart by their
@@ -64,6 +64,8 @@
         const m = e.data;
         if (m?.type === 'chunk') onChunk(m.chunk, m.sentAt);
         else if (m?.type === 'answer' && m.answer.frameId >= 0 && !B.arrivals.has(m.answer.frameId)) B.arrivals.set(m.answer.frameId, m.answer.at - performance.timeOrigin);
+        // The slots the Worker put on screen when it draws the views (flat: slot, ms since the epoch, with its AI frame).
+        else if (m?.type === 'presented') B.workerShown.push(...m.list);
       });
     }
   };
@@ -116,7 +118,7 @@
   let lastT = 0;
   const raf = (t) => {
     B.rafs++;
-    const view = P.on && document.querySelector('lipsync-canvas');
+    const view = P.on ? document.querySelector('lipsync-canvas') : null;
     const canvas = view?.canvas;
     const own = view?.shadowRoot.querySelector('canvas');
     if (own) size = [own.width, own.height];

@@ -220,11 +220,13 @@ async function presentationPhase(seconds, jank) {
       return { shown: P.shown, audio: P.audio, fingerprints: [...P.fingerprints] };
     });
     const m = await page.evaluate(() => document.querySelector('lipsync-session').metrics);
+    const blocks = jank ? await duringBlocks(page) : undefined;
     await page.close();
     const mine = arrived.slice(firstArrival);
     const gaps = mine.slice(1).map((t, i) => t - mine[i]);
     return {
       seconds,
+      duringBlocks: blocks,
       ...presentationFigures(seen),
       serverInterArrivalMs: { ...dist(gaps), max: gaps.length ? Math.max(...gaps) : null },
       lateFrames: m.lateFrames,
@@ -262,6 +264,7 @@ async function latencyPhase(seconds, server, jank = false) {
       return { shown: P.shown, audio: P.audio, fingerprints: [...P.fingerprints] };
     });
     const m = await page.evaluate(() => document.querySelector('lipsync-session').metrics);
+    const blocks = jank ? await duringBlocks(page) : undefined;
     await page.close();
     const p = presentationFigures(seen);
     const mine = arrived.slice(firstArrival);
@@ -270,6 +273,7 @@ async function latencyPhase(seconds, server, jank = false) {
       seconds,
       server,
       jank,
+      duringBlocks: blocks,
       serverInterArrivalMs: { ...dist(gaps), max: gaps.length ? Math.max(...gaps) : null },
       firstFrameMs: m.firstFrameMs,
       lateFrames: m.lateFrames,
@@ -288,11 +292,28 @@ async function latencyPhase(seconds, server, jank = false) {
 const JANK_EVERY_MS = 1000;
 function startJank(page) {
   return page.evaluate((every) => {
+    window.__blocks = [];
     window.__jank = setInterval(() => {
       const t = performance.now();
       while (performance.now() - t < 300);
+      window.__blocks.push([t, performance.now()]);
     }, every);
   }, JANK_EVERY_MS);
+}
+
+/**
+ * Inside the blocks of `startJank`: chunks heard (handed to the audio clock before the block:
+ * the page could not in it) and slots the network Worker put on screen where it draws the views
+ * (none where the views are drawn on the main thread: it is blocked).
+ */
+function duringBlocks(page) {
+  return page.evaluate(() => {
+    const blocks = window.__blocks.slice(1);
+    const shown = [];
+    for (let n = 0; n < __bench.workerShown.length; n += 3) shown.push(__bench.workerShown[n + 1] - performance.timeOrigin);
+    const inside = (t) => blocks.some(([a, b]) => t > a && t <= b);
+    return { blocks: blocks.length, heard: __bench.screen.audio.filter(([, t]) => inside(t)).length, shown: shown.filter(inside).length };
+  });
 }
 
 /** Main-thread time per animation frame, long tasks and frames/s over `seconds`. */
@@ -516,6 +537,7 @@ const f = (v, d = 1) => (v === null || v === undefined || Number.isNaN(v) ? '–
 const o = results.oneSession;
 const pr = results.presentation;
 const jk = results.jank;
+const blocksRow = (b) => (b ? `${b.heard} / ${b.shown} over ${b.blocks} blocks of 300 ms (7.5 slots each)` : 'n/a');
 const presentationRow = (p) =>
   `${f(p.errorMs?.p50)} / ${f(p.errorMs?.p99)} / ${f(p.errorMs?.max)} ms over ${p.slotsShown} slots (refresh ${f(p.refreshMs)} ms); ${p.slotsSkipped} skipped, ${p.outOfOrder} out of order, base frame shown ${p.baseFrameShown}×, blank ${p.blankAnimationFrames}×, late frames ${p.lateFrames}`;
 const memoryRow = ({ ringFull: m, pageWithoutSession: b, sessionAddsMB }) => {
@@ -547,6 +569,8 @@ const rows = [
   ['capture cadence: server inter-arrival (p50 / p99 / max)', interArrivalRow(pr)],
   [`jank (300 ms block every second), ${jk.seconds} s: server inter-arrival`, interArrivalRow(jk)],
   ['jank: presentation error (p50 / p99 / max)', presentationRow(jk)],
+  ['jank: inside the blocks, chunks heard / slots the network Worker put on screen', blocksRow(jk.duringBlocks)],
+  ['gpu profile with jank: inside the blocks, chunks heard / slots the network Worker put on screen', blocksRow(results.gpuJank.duringBlocks)],
   [`gpu profile with jank (300 ms block every second), ${results.gpuJank.seconds} s: late frames; server inter-arrival`, `${results.gpuJank.lateFrames} slots played without their AI frame (without jank: ${results.gpu.lateFrames}); inter-arrival p50 / p99 / max ${f(results.gpuJank.serverInterArrivalMs.p50)} / ${f(results.gpuJank.serverInterArrivalMs.p99)} / ${f(results.gpuJank.serverInterArrivalMs.max)} ms`],
   ...[['gpu profile', results.gpu], ['--latency 600 --jitter 150', results.latency600]].flatMap(([name, g]) => [
     [`${name}, default attributes, ${g.seconds} s: first AI frame on screen, delay vs latency`, `first AI frame ${f(g.firstFrameMs, 0)} ms after start; latency p50 / p95 ${f(g.latencyMs.p50, 0)} / ${f(g.latencyMs.p95, 0)} ms; playback delay ${g.playbackDelayMs} ms; ${g.lateFrames} slots played without their AI frame, ${g.framesGenerated} AI frames`],

@@ -79,6 +79,18 @@ class WorkerDecoder {
     how();
   }
 
+  /**
+   * A port to the decoding Worker for another Worker (the network Worker, which draws the views
+   * and decodes their frames there); undefined where frames are decoded on the main thread.
+   */
+  port(): MessagePort | undefined {
+    const worker = this.#users > 0 && !this.#broken ? (this.#worker ?? this.#start()) : undefined;
+    if (!worker) return undefined;
+    const { port1, port2 } = new MessageChannel();
+    worker.postMessage({ type: 'port', port: port2 }, [port2]);
+    return port1;
+  }
+
   #start(): Worker | undefined {
     const url = (this.#urls ??= framesWorkerUrls(this.#override)).shift();
     if (!url) {
@@ -114,6 +126,9 @@ class WorkerDecoder {
 }
 
 const shared = new WorkerDecoder();
+
+/** A port to the page's decoding Worker (see `WorkerDecoder.port`). */
+export const decoderPort = (): MessagePort | undefined => shared.port();
 
 /**
  * The page's frame decoder, for one user (a `FrameBank`) until `release()`: base frames are

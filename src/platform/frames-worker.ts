@@ -321,16 +321,21 @@ export interface DecodeAnswer {
 export function workerMain(extract: typeof extractFrames, demux: typeof demuxMp4, cacheWriter: typeof frameCacheWriter, decode: typeof decodeFrame): void {
   const scope = globalThis as unknown as { onmessage: ((e: MessageEvent<unknown>) => void) | null; postMessage(m: ExtractMessage | DecodeAnswer, transfer?: Transferable[]): void; close(): void };
   let fps = 0;
-  scope.onmessage = (e) => {
-    const m = e.data as ExtractJob | { type: 'pace'; fps: number } | DecodeRequest;
-    if ('type' in m && m.type === 'decode') {
+  // Decode requests come here, or on a port given to another Worker (the network Worker, which
+  // draws the views); answered where they came from.
+  const serve = (to: { postMessage(m: DecodeAnswer, transfer: Transferable[]): void }, m: DecodeRequest | { type: 'port'; port: MessagePort }) => {
+    if (m.type === 'port') m.port.onmessage = (e: MessageEvent<DecodeRequest>) => serve(m.port, e.data);
+    else {
       const { id } = m;
       decode(m.blob, m.width, m.height).then(
-        (bitmap) => scope.postMessage({ type: 'decoded', id, bitmap }, [bitmap]),
-        (err: unknown) => scope.postMessage({ type: 'decoded', id, error: String(err) }),
+        (bitmap) => to.postMessage({ type: 'decoded', id, bitmap }, [bitmap]),
+        (err: unknown) => to.postMessage({ type: 'decoded', id, error: String(err) }, []),
       );
-      return;
     }
+  };
+  scope.onmessage = (e) => {
+    const m = e.data as ExtractJob | { type: 'pace'; fps: number } | DecodeRequest | { type: 'port'; port: MessagePort };
+    if ('type' in m && (m.type === 'decode' || m.type === 'port')) return serve(scope as { postMessage(m: DecodeAnswer, transfer: Transferable[]): void }, m);
     if ('type' in m) {
       fps = m.fps;
       return;

@@ -4,7 +4,8 @@ import type { ImageInfo } from '../core/image-info.js';
 import { Schedule } from '../core/schedule.js';
 import { paint } from './compose.js';
 import { FrameBank } from './frame-bank.js';
-import { decodeFrame, type Jpeg } from './frames-worker.js';
+import type { DecodeFrame } from './frame-decoder.js';
+import { decodeFrame, type DecodeAnswer, type DecodeRequest, type Jpeg } from './frames-worker.js';
 
 /** What a view shows: the model video with the AI mouth, or the AI image alone. */
 export type ViewKind = 'composite' | 'inference';
@@ -14,7 +15,7 @@ export type ToWorkerViews =
   /** A view to draw (its canvas the first time), what it shows; `kind` null: no longer. */
   | { type: 'view'; id: number; canvas?: OffscreenCanvas; kind: ViewKind | null; debug: boolean }
   /** The model video: its size, frame count, the size frames are decoded at (0×0: their own) and frames not sent before. */
-  | { type: 'video'; width: number; height: number; count: number; size: [number, number]; frames: Array<[number, Jpeg]> }
+  | { type: 'video'; width: number; height: number; count: number; size: [number, number]; frames: Array<[number, Jpeg]>; decoder?: MessagePort | undefined }
   /** Schedule entries (`Schedule.take()`) and an output timestamp: context time (s), the same instant in ms since the epoch. */
   | { type: 'play'; entries: number[]; stamp: [number, number] };
 
@@ -87,17 +88,7 @@ export class WorkerViews {
       const v = this.#video;
       if (!this.#bank || this.#bank.count !== m.count || v.width !== m.width || v.height !== m.height) {
         this.#bank?.close();
-        // One decode at a time: this thread reads the server's answers too (a window of 8
-        // decoded at once held them up at the start).
-        let queue = Promise.resolve();
-        const decode = (jpeg: Jpeg, w: number, h: number) => {
-          const bitmap = queue.then(() => decodeFrame(jpeg, w, h));
-          queue = bitmap.then(
-            () => {},
-            () => {},
-          );
-          return bitmap;
-        };
+        const decode = this.#decoder(m.decoder);
         this.#bank = new FrameBank(m.count, [], 8, { decode, release: () => {} });
       }
       this.#video = { width: m.width, height: m.height, size: m.size };
@@ -108,6 +99,47 @@ export class WorkerViews {
       this.#schedule.add(m.entries);
       this.#stamp = [m.stamp[0] * 1000, m.stamp[1]];
     }
+  }
+
+  /**
+   * How base frames are decoded: in the page's decoding Worker through `port` (another thread:
+   * this one reads the server's answers and draws), else here, two at a time (a window of 8 at
+   * once held the answers up at the start). A port that does not answer in 2 s is given up.
+   */
+  #decoder(port: MessagePort | undefined): DecodeFrame {
+    const lanes = [Promise.resolve(), Promise.resolve()];
+    let lane = 0;
+    const here: DecodeFrame = (jpeg, w, h) => {
+      const bitmap = lanes[(lane ^= 1)]!.then(() => decodeFrame(jpeg, w, h));
+      lanes[lane] = bitmap.then(
+        () => {},
+        () => {},
+      );
+      return bitmap;
+    };
+    if (!port) return here;
+    const asked = new Map<number, [(b: ImageBitmap) => void, (e: Error) => void]>();
+    let next = 0;
+    let dead = false;
+    port.onmessage = (e: MessageEvent<DecodeAnswer>) => {
+      const [resolve, reject] = asked.get(e.data.id) ?? [];
+      asked.delete(e.data.id);
+      if (e.data.bitmap) resolve ? resolve(e.data.bitmap) : e.data.bitmap.close();
+      else reject?.(new Error(e.data.error));
+    };
+    return (jpeg, w, h) =>
+      dead
+        ? here(jpeg, w, h)
+        : new Promise<ImageBitmap>((resolve, reject) => {
+            const id = next++;
+            asked.set(id, [resolve, reject]);
+            port.postMessage({ type: 'decode', id, blob: jpeg, width: w, height: h } satisfies DecodeRequest);
+            setTimeout(() => {
+              if (!asked.delete(id)) return;
+              dead = true;
+              here(jpeg, w, h).then(resolve, reject);
+            }, 2000);
+          });
   }
 
   /** A mouth patch read from the server's answer. */

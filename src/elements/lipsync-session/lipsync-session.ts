@@ -14,7 +14,7 @@ import { LipsyncError, reason, type LipsyncErrorCode } from '../../core/errors.j
 import { VIEW_MESSAGES, type ViewMessageKey } from '../../core/messages.js';
 import { SessionEngine, idleMetrics, type SessionMetrics } from '../../platform/session-engine.js';
 import { FrameBank, clearVideoCache, loadVideoFrames } from '../../platform/video-frames.js';
-import { frameDecoder } from '../../platform/frame-decoder.js';
+import { decoderPort, frameDecoder } from '../../platform/frame-decoder.js';
 import { decodeFrame, type Jpeg } from '../../platform/frames-worker.js';
 import { readPoster } from '../../platform/poster.js';
 import type { FrameView } from '../../context/session-context.js';
@@ -196,11 +196,13 @@ export class LipsyncSessionElement extends LitElement {
     const engine = this.#engine;
     const bank = this.#bank;
     if (!engine?.drawsViews || !bank) return;
+    // The first time, a port to the page's decoding Worker: the frames are decoded there.
+    const decoder = this.#sent.engine !== engine ? decoderPort() : undefined;
     if (this.#sent.engine !== engine) this.#sent = { engine, jpegs: new WeakSet() };
     const sent = this.#sent.jpegs;
     const frames = bank.jpegs.flatMap((jpeg, i): Array<[number, Jpeg]> => (jpeg && !sent.has(jpeg) ? (sent.add(jpeg), [[i, jpeg]]) : []));
     const { videoWidth: width, videoHeight: height } = this.#store.getState();
-    engine.views({ type: 'video', width, height, count: bank.count, size: this.#decodeSize, frames });
+    engine.views({ type: 'video', width, height, count: bank.count, size: this.#decodeSize, frames, decoder }, decoder ? [decoder] : []);
   }
 
   /** Device-pixel sizes the views show the video at. */
