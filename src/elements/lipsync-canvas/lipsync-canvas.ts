@@ -18,7 +18,7 @@ export type CanvasView = 'composite' | 'inference';
  * @attr {boolean} debug - Bounding box, coordinates, frame id and time over the picture.
  * @attr {string} session - Id of a `<lipsync-session>` elsewhere in the page, when not inside one.
  *
- * @csspart canvas - The `<canvas>` the view draws into.
+ * @csspart canvas - The `<canvas>` the view draws into (while the session's network Worker draws the view, also the canvas it draws in, laid over it).
  * @csspart start - The start button shown before the session runs (at the bottom, clear of the face).
  * @csspart message - What keeps the avatar from working, in words (`role="status"`); empty and
  *   taking no room when all is well.
@@ -115,8 +115,10 @@ export class LipsyncCanvasElement extends LitElement {
   }
 
   /**
-   * The canvas that shows the picture: the view's own, or while the session's network Worker
-   * draws the view, the one it draws in (laid over it).
+   * The canvas that shows the picture: the view's own (the video's intrinsic size), or while the
+   * session's network Worker draws the view, the one it draws in, laid over it (`aria-hidden`;
+   * its intrinsic size is the size the base frames are decoded at, the video's aspect). The
+   * page's copy of a Worker's canvas (what `drawImage` reads) follows the screen by a frame or two.
    */
   get canvas(): HTMLCanvasElement | null {
     return this.#worker?.canvas ?? this.#own;

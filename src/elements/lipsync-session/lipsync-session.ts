@@ -93,16 +93,17 @@ export class LipsyncSessionElement extends LitElement {
   static workletUrl: string | null = null;
 
   /**
-   * Same-origin URL of `lipsync-frames-worker.js` (shipped in `dist/`), the Worker that extracts
-   * the model video's frames, for pages whose CSP forbids `blob:` workers. By default it loads
-   * inline; where no Worker can start, frames are extracted on the main thread.
+   * URL of `lipsync-frames-worker.js` (shipped in `dist/`), the Worker that extracts the model
+   * video's frames (and decodes them where the bundle's inline decoding Worker cannot start, as
+   * under a CSP without `blob:`), where it is not next to the bundle. Where it does not start,
+   * frames are extracted with a `<video>` element on the main thread (slower, once: they are cached).
    */
   static framesWorkerUrl: string | null = null;
 
   /**
    * Same-origin URL of `lipsync-net-worker.js`, the module Worker that runs the session's network
-   * side (socket, codec, answer decoding), where it is not next to the bundle (its default place).
-   * Where no such Worker starts, the network runs on the main thread.
+   * side (socket, codec, answer decoding) and draws its views, where it is not next to the bundle
+   * (its default place). Where no such Worker starts, both run on the main thread.
    */
   static netWorkerUrl: string | null = null;
 
