@@ -179,14 +179,15 @@ export class LipsyncSessionElement extends LitElement {
     drawer: () => (this.#engine?.drawsViews ? this.#engine : undefined),
     drawIn: (view, kind, debug, canvas) => {
       let id = this.#viewIds.get(view);
-      if (id === undefined) this.#viewIds.set(view, (id = this.#viewIds.size));
+      if (id === undefined) this.#viewIds.set(view, (id = this.#nextViewId++));
       this.#engine?.views({ type: 'view', id, kind, debug, ...(canvas ? { canvas } : {}) }, canvas ? [canvas] : []);
       this.#sendVideo();
     },
   };
 
   /** Views by the id the drawing Worker knows them by. */
-  readonly #viewIds = new Map<object, number>();
+  readonly #viewIds = new WeakMap<object, number>();
+  #nextViewId = 0;
   /** The frames the drawing Worker has (it is the engine's: a new engine has none). */
   #sent = { engine: undefined as object | undefined, jpegs: new WeakSet<object>() };
   /** The size base frames are decoded at (0×0: their own). */
