@@ -59,8 +59,8 @@ export interface LipsyncSessionContext {
   start(): Promise<void>;
   /** A view needs the model video: loads it once (per video) if nobody has yet. */
   requestVideo(): void;
-  /** What to draw at `now` (performance.now() time). */
-  frameAt(now: number): FrameView;
+  /** What to draw at `now` (performance.now() time); without the base frame with `base` false (nothing is decoded for it). */
+  frameAt(now: number, base?: boolean): FrameView;
   /** A view put slot `frameId` on screen at `now` (for sync metrics). */
   presented(frameId: number, now: number, withAiFrame: boolean): void;
   /** The ring, while running. */

@@ -58,7 +58,9 @@ const observer = `(() => {
   // stamped with that frame's time.
   // Also which slot the session shows and whether with its AI frame (what the view draws).
   const slot = (now) => {
-    const f = document.querySelector('lipsync-session')?.sessionContext?.frameAt(now);
+    // (Without its base frame: asking for it would decode frames the views, drawn in the network
+    // Worker, do not need — the page's decoding Worker would do the work twice.)
+    const f = document.querySelector('lipsync-session')?.sessionContext?.frameAt(now, false);
     return f ? [f.frameId, f.ai ? 1 : 0] : [-1, 0];
   };
   const tick = (now) => {

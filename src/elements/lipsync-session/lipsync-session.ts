@@ -164,7 +164,7 @@ export class LipsyncSessionElement extends LitElement {
       this.#videoWanted = true;
       this.#loadVideo();
     },
-    frameAt: (now) => this.#frameAt(now),
+    frameAt: (now, base) => this.#frameAt(now, base),
     presented: (frameId, now, withAiFrame) => this.#engine?.notePresented(frameId, now, withAiFrame),
     ring: () => {
       const engine = this.#engine;
@@ -415,7 +415,7 @@ export class LipsyncSessionElement extends LitElement {
     this.#store.update({ state: 'ready' });
   }
 
-  #frameAt(now: number): FrameView {
+  #frameAt(now: number, withBase = true): FrameView {
     const engine = this.#engine;
     const bank = this.#bank;
     let frameId = -1;
@@ -429,7 +429,7 @@ export class LipsyncSessionElement extends LitElement {
     const baseIndex = bank && frameId >= 0 ? frameId % bank.count : 0;
     // In silence inserted by the playout (a held onset, a grown delay) the mouth stays closed.
     const ai = engine && sounding ? engine.frames.get(frameId) : undefined;
-    const base = bank?.get(baseIndex);
+    const base = withBase ? bank?.get(baseIndex) : undefined;
     if (base) this.#dropPoster();
     return { frameId, baseIndex, base: base ?? this.#poster ?? undefined, ai };
   }
