@@ -20,7 +20,7 @@ export class Schedule {
     this.#id[i] = id;
     this.#at[i] = at;
     this.#duration[i] = duration;
-    if (at === at) this.last = Math.max(this.last, id);
+    this.last = Math.max(this.last, id);
     this.#fresh.push(id, at, duration);
   }
 
