@@ -33,7 +33,7 @@ describe('Schedule (when each slot plays, as the playout decided and the network
     for (let t = 500; t < 500 + 600 * 40; t += 13) expect(copy.speakerAt(t), `at ${t}`).to.deep.equal(s.speakerAt(t));
   });
 
-  it("forgets dropped slots (NaN: an interruption)", () => {
+  it('forgets dropped slots (NaN: an interruption)', () => {
     const s = new Schedule();
     for (let id = 0; id < 10; id++) s.record(id, id * 40, 40);
     for (let id = 6; id < 10; id++) s.record(id, NaN, 0);
