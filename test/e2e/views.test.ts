@@ -248,6 +248,32 @@ describe('views end to end', function () {
     await waitFor(() => composite.canvas === own && !drawn.isConnected, 2000, 'back to the view\'s own canvas');
   });
 
+  it('views come and go while the Worker draws them: a removed view takes its own canvas back, one put back is handed over again and drawn', async () => {
+    const server = await startServer();
+    cleanup.push(() => stopServer(server.port));
+    const session = await sessionWithViews(server, { 'playback-delay': '300' });
+    const composite = session.querySelector('lipsync-canvas') as LipsyncCanvasElement;
+    const own = composite.shadowRoot!.querySelector('canvas')!;
+    await session.start();
+    await waitFor(() => composite.canvas !== own, 5000, 'the Worker\'s canvas');
+    const first = composite.canvas!;
+    composite.remove();
+    expect(composite.canvas, 'removed: its own canvas').to.equal(own);
+    expect(first.isConnected, 'the Worker\'s canvas is gone').to.equal(false);
+    expect(composite.shadowRoot!.querySelectorAll('canvas').length).to.equal(1);
+    session.prepend(composite);
+    await waitFor(() => composite.canvas !== own, 5000, 'handed over again');
+    const second = composite.canvas!;
+    expect(second).not.to.equal(first);
+    // Drawn by the Worker: something on it, and it changes as the slots go by.
+    const opaque = () => pixels(second, 36, 64).some((v, i) => i % 4 === 3 && v > 0);
+    await waitFor(opaque, 2000, 'drawn');
+    const a = pixels(second, 36, 64);
+    await waitFor(() => differing(pixels(second, 36, 64), a, 36, null, false) > 0, 1000, 'the picture moves on');
+    session.stop();
+    await waitFor(() => !second.isConnected && composite.canvas === own, 2000, 'stopped: back to its own canvas');
+  });
+
   it('over 10 s, every slot reaches the screen, in order, within one display refresh of its audio', async function () {
     this.timeout(60_000);
     const server = await startServer();
