@@ -19,6 +19,17 @@ const post = (m: FromNetWorker, transfer: Transferable[] = []) => scope.postMess
 let transport: Transport | undefined;
 let encode: ((frameId: number, samples: Float32Array) => Uint8Array) | undefined;
 let statsTimer: ReturnType<typeof setInterval> | undefined;
+/**
+ * The newest id sent (here or for the session). A captured chunk goes out at once only when it is
+ * the next one: one captured while the socket was closed is the session's to send (oldest first,
+ * SPEC §1), and a newer chunk must not overtake it (the server once saw 1 before 0 at start-up).
+ */
+let lastSent = -1;
+const send = (id: number, samples: Float32Array) => {
+  const sent = Boolean(transport?.send(encode!(id, samples)));
+  if (sent) lastSent = Math.max(lastSent, id);
+  return sent;
+};
 /** The session's views, where it has them drawn here. */
 let views: WorkerViews | undefined;
 
@@ -48,7 +59,7 @@ scope.onmessage = (e) => {
       if (c.data.type !== 'chunk') return;
       const chunk = c.data;
       let sentAt: number | null = null;
-      if (m.autoSend && transport?.connected && transport.send(encode!(chunk.index, chunk.samples))) sentAt = epochNow();
+      if (m.autoSend && chunk.index === lastSent + 1 && transport?.connected && send(chunk.index, chunk.samples)) sentAt = epochNow();
       post({ type: 'chunk', chunk, sentAt, stats: counts() }, [chunk.samples.buffer]);
     };
     statsTimer = setInterval(stats, 250);
@@ -57,7 +68,7 @@ scope.onmessage = (e) => {
   } else if (m.type === 'view' || m.type === 'video' || m.type === 'play') {
     (views ??= new WorkerViews((list) => post({ type: 'presented', list }))).take(m);
   } else if (m.type === 'send') {
-    if (!transport?.send(encode!(m.frameId, m.samples))) post({ type: 'unsent', frameId: m.frameId });
+    if (!send(m.frameId, m.samples)) post({ type: 'unsent', frameId: m.frameId });
   } else {
     clearInterval(statsTimer);
     views?.close();
