@@ -114,6 +114,19 @@ async function framesWhere(session: LipsyncSessionElement, want: (f: FrameView) 
   }
 }
 
+/** A running session whose composite view the network Worker draws (its canvas handed over). */
+async function drawnByWorker() {
+  const server = await startServer();
+  cleanup.push(() => stopServer(server.port));
+  const session = await sessionWithViews(server, { 'playback-delay': '300' });
+  const composite = session.querySelector('lipsync-canvas') as LipsyncCanvasElement;
+  const own = composite.shadowRoot!.querySelector('canvas')!;
+  expect(composite.canvas, 'before running: the view\'s own').to.equal(own);
+  await session.start();
+  await waitFor(() => composite.canvas !== own, 5000, 'the Worker\'s canvas');
+  return { session, composite, own };
+}
+
 describe('views end to end', function () {
   this.timeout(60_000);
 
@@ -203,14 +216,7 @@ describe('views end to end', function () {
   }
 
   it('drawn by the network Worker: a canvas over the view\'s own shows the composite of the slot at the speaker', async () => {
-    const server = await startServer();
-    cleanup.push(() => stopServer(server.port));
-    const session = await sessionWithViews(server, { 'playback-delay': '300' });
-    const composite = session.querySelector('lipsync-canvas') as LipsyncCanvasElement;
-    const own = composite.shadowRoot!.querySelector('canvas')!;
-    expect(composite.canvas, 'before running: the view\'s own').to.equal(own);
-    await session.start();
-    await waitFor(() => composite.canvas !== own, 5000, 'the Worker\'s canvas');
+    const { session, composite, own } = await drawnByWorker();
     const drawn = composite.canvas!;
     expect(drawn.getAttribute('part')).to.equal('canvas');
     expect(drawn.getAttribute('aria-hidden'), 'the view\'s own canvas is the one described').to.equal('true');
@@ -249,13 +255,7 @@ describe('views end to end', function () {
   });
 
   it('views come and go while the Worker draws them: a removed view takes its own canvas back, one put back is handed over again and drawn', async () => {
-    const server = await startServer();
-    cleanup.push(() => stopServer(server.port));
-    const session = await sessionWithViews(server, { 'playback-delay': '300' });
-    const composite = session.querySelector('lipsync-canvas') as LipsyncCanvasElement;
-    const own = composite.shadowRoot!.querySelector('canvas')!;
-    await session.start();
-    await waitFor(() => composite.canvas !== own, 5000, 'the Worker\'s canvas');
+    const { session, composite, own } = await drawnByWorker();
     const first = composite.canvas!;
     composite.remove();
     expect(composite.canvas, 'removed: its own canvas').to.equal(own);
