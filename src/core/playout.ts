@@ -58,9 +58,40 @@ export interface Request {
 /** How an answer relates to what was asked. */
 export type AnswerKind = 'on-time' | 'late' | 'dropped' | 'stale' | 'unknown';
 
+/** A chunk to start on the audio clock: id, time (ms, audio clock) and playback rate; `ahead`: to be revised. */
+export interface Handed {
+  id: number;
+  at: number;
+  rate: number;
+  ahead?: true;
+}
+
+/** What the playout has decided so far: the next chunk, the delay, and what the next decision depends on. */
+interface Plan {
+  next: number;
+  /** The playback delay (ms). */
+  offset: number;
+  /** The last chunk scheduled (or passed over) was speech. */
+  lastSpeech: boolean;
+  quietRun: number;
+  accelerating: boolean;
+}
+
+/** A chunk handed over ahead (`at` -Infinity: passed over), and the plan after it. */
+interface Tentative {
+  id: number;
+  at: number;
+  rate: number;
+  /** It holds audio (a source was started for it). */
+  audio: boolean;
+  plan: Plan;
+}
+
 export interface TickResult {
-  /** Chunks to start on the audio clock now: id, time (ms, audio clock) and playback rate. */
-  schedule: Array<{ id: number; at: number; rate: number }>;
+  /** Chunks to start on the audio clock now (after those in `cancelled` are stopped). */
+  schedule: Handed[];
+  /** Chunks handed over ahead whose start is withdrawn (before it comes): stop them. */
+  cancelled: number[];
   /** Slots passed over since the last tick (never played: silence removed from a pause, or empty). */
   passed: number[];
 }
@@ -86,18 +117,20 @@ export class Playout {
   readonly #timeoutMs: number;
   readonly #latency = new RecentValues(64);
   #lateBonusMs = 0;
-  #offset: number;
+  /** What is decided for good. */
+  #plan: Plan;
   #anchorId = 0;
   #anchorAt = 0;
   #started = false;
-  /** Next chunk to schedule. */
-  #next = 0;
-  /** Last chunk scheduled (or passed over) and whether it was speech. */
-  #lastSpeech = false;
-  #quietRun = 0;
-  /** When recent chunks play and how long each sounds (40 ms, or less when accelerated). */
+  /**
+   * When recent chunks play and how long each sounds (40 ms, or less when accelerated): those
+   * decided, then those handed over ahead (`Tentative`).
+   */
   readonly schedule = new Schedule();
-  #accelerating = false;
+  /** The last chunk decided for good (scheduled or passed over). */
+  #decided = -1;
+  /** Chunks handed to the audio clock ahead, in order (passed-over ones too), revised at every tick. */
+  #ahead: Tentative[] = [];
   /** The chunk playing now (or last played); -1 before the first. */
   #playhead = -1;
   /** The last chunk that has reached the speaker (the playhead runs ahead of it by the output latency). */
@@ -110,7 +143,7 @@ export class Playout {
   constructor(delay: number | 'auto', timeoutMs: number) {
     this.#auto = delay === 'auto';
     this.#fixedMs = delay === 'auto' ? 0 : delay;
-    this.#offset = delay === 'auto' ? AUTO_INITIAL_DELAY_MS : delay;
+    this.#plan = { next: 0, offset: delay === 'auto' ? AUTO_INITIAL_DELAY_MS : delay, lastSpeech: false, quietRun: 0, accelerating: false };
     this.#timeoutMs = timeoutMs;
   }
 
@@ -118,7 +151,7 @@ export class Playout {
   anchor(id: number, at: number): void {
     this.#anchorId = id;
     this.#anchorAt = at;
-    this.#next = Math.max(this.#next, id);
+    this.#plan.next = Math.max(this.#plan.next, id);
     this.#started = true;
   }
 
@@ -127,7 +160,7 @@ export class Playout {
   }
 
   get delayMs(): number {
-    return Math.round(this.#offset);
+    return Math.round(this.#plan.offset);
   }
 
   get playhead(): number {
@@ -182,88 +215,144 @@ export class Playout {
   }
 
   /**
-   * Advances to `now` (audio clock): hands over the chunks due within LEAD_MS, holding speech
-   * onsets for their frames, growing or shrinking the delay at quiet chunks; reports the chunks
-   * whose time has come. `captureHead`: the newest chunk that has arrived.
+   * Advances to `now` (audio clock): hands over the chunks due within LEAD_MS (EARLY_LEAD_MS for
+   * those that need nothing more), holding speech onsets for their frames, growing or shrinking
+   * the delay at quiet chunks; reports the chunks whose time has come. `captureHead`: the newest
+   * chunk that has arrived.
+   *
+   * Chunks after one that is not due yet are handed over all the same up to EARLY_LEAD_MS ahead,
+   * as they would play were nothing to change (`tentative`): a blocked page's audio then goes on.
+   * Each tick revises them (`cancelled`, then handed over again) until they are LEAD_MS ahead;
+   * then they stand as handed over — also when the page was blocked past their time: they played.
    */
   tick(now: number, captureHead: number, slots: SlotSource): TickResult {
-    const schedule: Array<{ id: number; at: number; rate: number }> = [];
+    const schedule: Handed[] = [];
+    const cancelled: number[] = [];
     const passed: number[] = [];
     if (this.#started) {
+      // Those handed over ahead and now due (or past) stand.
+      let n = 0;
+      for (; n < this.#ahead.length && this.#ahead[n]!.at - now <= LEAD_MS; n++) {
+        const t = this.#ahead[n]!;
+        this.#plan = t.plan;
+        this.#decided = t.id;
+        if (t.at === -Infinity) this.schedule.record(t.id, -Infinity, 0);
+      }
+      const before = new Map<number, Tentative>();
+      for (const t of this.#ahead.slice(n)) if (t.at > -Infinity) before.set(t.id, t);
+      this.#ahead = [];
+      // A chunk no longer planned as it was handed over: its start is withdrawn.
+      const withdraw = (id: number, keep?: { at: number; rate: number }) => {
+        const old = before.get(id);
+        before.delete(id);
+        if (old && keep && old.at === keep.at && old.rate === keep.rate) return false;
+        if (old?.audio) cancelled.push(id);
+        return true;
+      };
+      let p = this.#plan;
+      let ahead = false;
       // Bounded: at most a ring's worth of chunks per tick.
-      for (let n = 0; n < 500 && this.#next <= captureHead; n++) {
-        const id = this.#next;
+      for (let k = 0; k < 500 && p.next <= captureHead; k++) {
+        const id = p.next;
         const nominal = this.#anchorAt + (id - this.#anchorId) * CHUNK_MS;
         const level = slots.level(id);
         const quiet = level === undefined || level <= SPEECH_DB;
         const target = this.target();
         let rate = 1;
-        if (!quiet && this.#lastSpeech && target <= this.#offset) {
+        if (!quiet && p.lastSpeech && target <= p.offset) {
           // More delay than needed and no pause to take it from: play a little faster.
-          this.#accelerating = this.#offset - target > (this.#accelerating ? ACCELERATE_UNTIL_MS : ACCELERATE_ABOVE_MS);
-          if (this.#accelerating) rate = ACCELERATE;
-        } else this.#accelerating = false;
+          p.accelerating = p.offset - target > (p.accelerating ? ACCELERATE_UNTIL_MS : ACCELERATE_ABOVE_MS);
+          if (p.accelerating) rate = ACCELERATE;
+        } else p.accelerating = false;
         if (quiet) {
           // Grow in silence; shorten a pause by whole chunks of it.
-          if (target > this.#offset) this.#offset = target;
-          else if (this.#quietRun >= PAUSE_CHUNKS && this.#offset - CHUNK_MS >= target + 10) {
-            this.#offset -= CHUNK_MS;
-            this.#pass(id);
+          if (target > p.offset) p.offset = target;
+          else if (p.quietRun >= PAUSE_CHUNKS && p.offset - CHUNK_MS >= target + 10) {
+            p.offset -= CHUNK_MS;
+            this.#pass(p, id, ahead, withdraw);
             continue;
           }
-        } else if (this.#lastSpeech && target > this.#offset) {
+        } else if (p.lastSpeech && target > p.offset) {
           // Frames come late in the middle of speech: grow at the quietest chunk boundary in
           // reach (this one, unless the next one known is quieter).
           const next = slots.level(id + 1);
-          if (next === undefined || level! <= next) this.#offset = target;
-        } else if (!this.#lastSpeech) {
+          if (next === undefined || level! <= next) p.offset = target;
+        } else if (!p.lastSpeech) {
           // Speech onset: held until its frame is ready (while it can still come), then started
           // no sooner than the delay needs.
           if (this.#auto && this.#requests.has(id) && !slots.frameReady(id) && now - nominal < Math.min(MAX_DELAY_MS, this.#timeoutMs)) break;
-          this.#offset = Math.max(this.#offset, target);
+          p.offset = Math.max(p.offset, target);
         }
-        let at = nominal + this.#offset;
-        if (at - now > (quiet || slots.frameReady(id) ? EARLY_LEAD_MS : LEAD_MS)) break;
+        let at = nominal + p.offset;
+        if (at - now > EARLY_LEAD_MS) break;
+        if (!ahead && at - now > (quiet || slots.frameReady(id) ? EARLY_LEAD_MS : LEAD_MS)) {
+          // Not due yet (its frame may still come late, and the delay grow for it): from here
+          // on, handed over ahead.
+          ahead = true;
+          p = { ...p };
+        }
         if (at < now + 5) {
           // An empty slot already past: nothing to lose.
           if (level === undefined) {
-            this.#pass(id);
+            this.#pass(p, id, false, withdraw);
             continue;
           }
           // Too late to be heard in its place (a held onset, a blocked page): played a little
           // later than planned rather than lost.
-          this.#offset += now + 5 - at;
+          p.offset += now + 5 - at;
           at = now + 5;
         }
-        this.#record(id, at, CHUNK_MS / rate);
+        const duration = CHUNK_MS / rate;
         // The next chunk starts when this one ends.
-        this.#offset -= CHUNK_MS - CHUNK_MS / rate;
-        if (level !== undefined) schedule.push({ id, at, rate });
-        this.#lastSpeech = !quiet;
-        this.#quietRun = quiet ? this.#quietRun + 1 : 0;
-        this.#next++;
+        p.offset -= CHUNK_MS - duration;
+        p.lastSpeech = !quiet;
+        p.quietRun = quiet ? p.quietRun + 1 : 0;
+        p.next++;
+        if (ahead) this.#ahead.push({ id, at, rate, audio: level !== undefined, plan: { ...p } });
+        else {
+          this.#decide(id, at, duration);
+          if (withdraw(id, { at, rate }) && level !== undefined) schedule.push({ id, at, rate });
+        }
       }
+      let last = this.#decided;
+      for (const t of this.#ahead) {
+        if (t.at === -Infinity) continue;
+        last = t.id;
+        if (!withdraw(t.id, t)) continue;
+        this.schedule.record(t.id, t.at, CHUNK_MS / t.rate);
+        if (t.audio) schedule.push({ id: t.id, at: t.at, rate: t.rate, ahead: true });
+      }
+      for (const id of before.keys()) {
+        withdraw(id);
+        this.schedule.record(id, NaN, 0);
+      }
+      this.schedule.last = last;
     }
-    // The playhead: every chunk whose start has come.
-    for (let id = this.#playhead + 1; id <= this.schedule.last; id++) {
+    // The playhead: every chunk decided whose start has come.
+    for (let id = this.#playhead + 1; id <= this.#decided; id++) {
       const at = this.playAt(id);
       if (at > now) break;
       if (at === -Infinity) passed.push(id);
       this.#playhead = id;
     }
-    return { schedule, passed };
+    return { schedule, cancelled, passed };
   }
 
-  #record(id: number, at: number, duration: number): void {
+  #decide(id: number, at: number, duration: number): void {
     this.schedule.record(id, at, duration);
+    this.#decided = id;
   }
 
-  /** Slot `id` is passed over: never played (silence or nothing). */
-  #pass(id: number): void {
-    this.#record(id, -Infinity, 0);
-    this.#lastSpeech = false;
-    this.#quietRun++;
-    this.#next++;
+  /** Slot `id` is passed over: never played (silence or nothing); `ahead`: for now. */
+  #pass(p: Plan, id: number, ahead: boolean, withdraw: (id: number) => boolean): void {
+    p.lastSpeech = false;
+    p.quietRun++;
+    p.next++;
+    if (ahead) this.#ahead.push({ id, at: -Infinity, rate: 1, audio: false, plan: { ...p } });
+    else {
+      withdraw(id);
+      this.#decide(id, -Infinity, 0);
+    }
   }
 
   /** Slot `id` started playing without its frame; `speech`: it was audible. */
@@ -311,7 +400,7 @@ export class Playout {
       return { kind: 'dropped', latencyMs: at - dropped.firstSentAt };
     }
     const request = this.#requests.get(id);
-    if (!request) return { kind: id <= this.#playhead || id < this.#next ? 'stale' : 'unknown', latencyMs: NaN };
+    if (!request) return { kind: id <= this.#playhead || id < this.#plan.next ? 'stale' : 'unknown', latencyMs: NaN };
     this.#requests.delete(id);
     const latencyMs = at - request.firstSentAt;
     if (statusOk) this.#latency.add(latencyMs);
@@ -346,6 +435,7 @@ export class Playout {
    */
   interrupt(now: number, nextId: number, reanchor: boolean): void {
     for (let id = this.#playhead + 1; id <= this.schedule.last; id++) this.schedule.record(id, NaN, 0);
+    this.#ahead = [];
     for (const [id, r] of this.#requests) {
       if (id <= this.#playhead) continue;
       this.#dropped.set(id, r);
@@ -355,10 +445,10 @@ export class Playout {
     for (const id of this.#dropped.keys()) if (this.#dropped.size > 1000) this.#dropped.delete(id);
     // The dropped ids will never play: the playhead moves past them.
     this.#playhead = Math.max(this.#playhead, nextId - 1);
-    this.schedule.last = this.#playhead;
-    this.#next = nextId;
+    this.schedule.last = this.#decided = this.#playhead;
+    this.#plan.next = nextId;
     if (reanchor) this.anchor(nextId, now);
-    this.#lastSpeech = false;
-    this.#quietRun = 0;
+    this.#plan.lastSpeech = false;
+    this.#plan.quietRun = 0;
   }
 }

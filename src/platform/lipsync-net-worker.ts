@@ -4,7 +4,7 @@
 import { createRequestEncoder } from '../core/protocol.js';
 import type { WorkletMessage } from './capture-worklet.js';
 import { epochNow, readAnswer } from './net-answer.js';
-import type { FromNetWorker, ToNetWorker } from './net-link.js';
+import type { FromNetWorker, NetWorkerMessage, ToNetWorker } from './net-link.js';
 import { Transport } from './transport.js';
 import { WorkerViews } from './worker-views.js';
 
@@ -14,7 +14,8 @@ interface WorkerScope {
   close(): void;
 }
 const scope = globalThis as unknown as WorkerScope;
-const post = (m: FromNetWorker, transfer: Transferable[] = []) => scope.postMessage(m, transfer);
+// Each message says when it left (the session judges what was heard by it: see `NetLink.seen`).
+const post = (m: NetWorkerMessage, transfer: Transferable[] = []) => scope.postMessage({ ...m, t: epochNow() }, transfer);
 
 let transport: Transport | undefined;
 let encode: ((frameId: number, samples: Float32Array) => Uint8Array) | undefined;
@@ -34,7 +35,7 @@ const send = (id: number, samples: Float32Array) => {
 let views: WorkerViews | undefined;
 
 const counts = () => ({ bytesSent: transport?.bytesSent ?? 0, bytesReceived: transport?.bytesReceived ?? 0, reconnects: transport?.reconnects ?? 0 });
-// The counts ride on every chunk and answer; this covers quiet times.
+// The counts ride on every chunk and answer; this covers quiet times (and moves `seen` on: 10 Hz).
 const stats = () => post({ type: 'stats', ...counts() });
 
 scope.onmessage = (e) => {
@@ -62,7 +63,7 @@ scope.onmessage = (e) => {
       if (m.autoSend && chunk.index === lastSent + 1 && transport?.connected && send(chunk.index, chunk.samples)) sentAt = epochNow();
       post({ type: 'chunk', chunk, sentAt, stats: counts() }, [chunk.samples.buffer]);
     };
-    statsTimer = setInterval(stats, 250);
+    statsTimer = setInterval(stats, 100);
     transport.connect();
     post({ type: 'ready' });
   } else if (m.type === 'view' || m.type === 'video' || m.type === 'play') {

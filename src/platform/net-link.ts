@@ -39,6 +39,12 @@ export interface NetLink {
   /** Sends a request; false when it surely was not sent (closed, backpressure). */
   send(frameId: number, samples: Float32Array): boolean;
   stats(): LinkStats;
+  /**
+   * Everything the link learnt up to this time (ms since the epoch) has reached the session:
+   * the Worker link's messages wait while the page's main thread is blocked, and say when they
+   * were sent. Infinity for the link on the main thread.
+   */
+  readonly seen: number;
   /** The Worker link only: hands the session's views, its video and its schedule to the Worker, which then draws them (`WorkerViews`). */
   views?(m: ToWorkerViews, transfer?: Transferable[]): void;
   close(): void;
@@ -53,6 +59,7 @@ export interface LinkStats {
 /** The network on the main thread: where no Worker starts. */
 export class LocalLink implements NetLink {
   readonly capturePort = undefined;
+  readonly seen = Infinity;
   readonly #transport: Transport;
   readonly #encode: (frameId: number, samples: Float32Array) => Uint8Array;
 
@@ -98,7 +105,10 @@ export type ToNetWorker =
   | ToWorkerViews
   | { type: 'close' };
 
-export type FromNetWorker =
+/** What the network Worker posts, with when it posted it (`t`, ms since the epoch). */
+export type FromNetWorker = NetWorkerMessage & { t: number };
+
+export type NetWorkerMessage =
   | { type: 'ready' }
   | { type: 'open'; attempt: number }
   | { type: 'close'; info: { wasOpen: boolean; code: number; reason: string; attempt: number } }
@@ -127,6 +137,7 @@ export async function startWorkerLink(o: LinkOptions, events: LinkEvents, autoSe
   }
   const channel = new MessageChannel();
   let connected = false;
+  let seen = -Infinity;
   let stats: LinkStats = { bytesSent: 0, bytesReceived: 0, reconnects: 0 };
   const ready = new Promise<boolean>((resolve) => {
     const timer = setTimeout(() => resolve(false), READY_TIMEOUT_MS);
@@ -137,6 +148,7 @@ export async function startWorkerLink(o: LinkOptions, events: LinkEvents, autoSe
     };
     worker.onmessage = (e: MessageEvent<FromNetWorker>) => {
       const m = e.data;
+      seen = m.t;
       if (m.type === 'ready') {
         clearTimeout(timer);
         resolve(true);
@@ -165,6 +177,9 @@ export async function startWorkerLink(o: LinkOptions, events: LinkEvents, autoSe
       return connected;
     },
     capturePort: channel.port1,
+    get seen() {
+      return seen;
+    },
     connect: () => {},
     send(frameId, samples) {
       if (!connected) return false;

@@ -389,11 +389,15 @@ export class SessionEngine {
 
   #release(frameId: number): void {
     this.frames.delete(frameId);
+    this.#unschedule(frameId);
+  }
+
+  /** Stops chunk `frameId`'s audio (before it starts, or cut short) and forgets it. */
+  #unschedule(frameId: number): void {
     const s = this.#sources.get(frameId);
-    if (s) {
-      this.#stopSource(s);
-      this.#sources.delete(frameId);
-    }
+    if (!s) return;
+    this.#stopSource(s);
+    this.#sources.delete(frameId);
   }
 
   #stopSource(source: AudioBufferSourceNode): void {
@@ -412,6 +416,7 @@ export class SessionEngine {
     if (!ctx || !this.#out || !samples) return;
     const buffer = ctx.createBuffer(1, CHUNK_SAMPLES, SAMPLE_RATE);
     buffer.copyToChannel(samples, 0);
+    this.#unschedule(frameId);
     const source = ctx.createBufferSource();
     source.buffer = buffer;
     source.playbackRate.value = rate;
@@ -477,6 +482,9 @@ export class SessionEngine {
       level: (id) => (ring.state(id) === SlotState.empty ? undefined : ring.level(id)),
       frameReady: (id) => this.frames.get(id) !== undefined,
     });
+    // Chunks handed over ahead whose plan changed: stopped before they start, then handed over
+    // again as now planned.
+    for (const id of tick.cancelled) this.#unschedule(id);
     for (const { id, at, rate } of tick.schedule) this.#schedulePlayback(id, at / 1000, rate);
     // What was scheduled goes to the Worker where it draws the views: it shows those slots on
     // time however long this thread is then blocked.
@@ -498,9 +506,18 @@ export class SessionEngine {
     }
   }
 
-  /** Every slot that has reached the speaker since the last call is judged on time or late. */
+  /**
+   * Every slot that has reached the speaker since the last call is judged on time or late. Where
+   * the Worker draws the views, only up to the time of its latest message here: an answer it
+   * posted while this thread was blocked put its mouth on screen in time, and is still queued.
+   */
   #hear(now: number): void {
-    for (const id of this.#playout.hear(this.speakerAt(now).slot)) this.#play(id, now);
+    const ctx = this.#context;
+    if (!ctx || this.#t0 === undefined) return;
+    const link = this.#link;
+    const until = link?.views ? Math.min(now, link.seen - performance.timeOrigin) : now;
+    const slot = this.#playout.speakerAt(performanceToContext(until, this.#stamp(ctx)) * 1000).slot;
+    for (const id of this.#playout.hear(slot)) this.#play(id, now);
   }
 
   /** Chunk `id` is being heard now. */

@@ -30,8 +30,17 @@ interface SimOptions {
   /** The server unreachable in [from, to) ms: nothing sent, answers lost. */
   outage?: [number, number];
   delay?: number | 'auto';
-  /** The page's main thread blocked for `ms` every `every` ms: no tick, and captured chunks and answers reach the playout only after. */
+  /**
+   * The page's main thread blocked for `ms` every `every` ms: no tick, and captured chunks and
+   * answers reach the playout only after; the frames themselves are drawn on time (by the
+   * network Worker) if they came before their slot is heard.
+   */
   stall?: { every: number; ms: number };
+  /**
+   * Live input sent as the network Worker does: each captured chunk at once, also while the main
+   * thread is blocked; the playout learns of it (and of its send time) when the block ends.
+   */
+  worker?: boolean;
 }
 
 /**
@@ -44,7 +53,8 @@ function simulate(o: SimOptions) {
   const level = o.level ?? (() => -20);
   const playout = new Playout(o.delay ?? 'auto', 30_000);
   const sentAt = new Map<number, number>();
-  const readyAt = new Map<number, number>(); // frame decoded and drawable
+  const readyAt = new Map<number, number>(); // frame decoded, known to the playout
+  const drawableAt = new Map<number, number>(); // frame decoded where it is drawn (the Worker)
   const answerAt = new Map<number, number>();
   const pending: Array<{ id: number; readyAt: number }> = []; // gpu: waiting for look-ahead / queue
   let gpuFreeAt = 0;
@@ -52,7 +62,9 @@ function simulate(o: SimOptions) {
   let newestSent = -1;
   const state = new Map<number, 'audio' | 'sent' | 'failed'>();
   let captureHead = -1;
-  const scheduled: Array<{ id: number; at: number; rate: number }> = [];
+  // What is on the audio clock: chunks handed over, less those withdrawn before they started.
+  const handed = new Map<number, { id: number; at: number; rate: number }>();
+  let withdrawn = 0;
   const speechPlayed: Array<{ id: number; at: number; withFrame: boolean }> = [];
   let lateCounted = 0;
   const delays: number[] = [];
@@ -66,9 +78,12 @@ function simulate(o: SimOptions) {
     return 0;
   };
   const send = (id: number, t: number) => {
-    sentAt.set(id, t);
     state.set(id, 'sent');
     playout.sent(id, t);
+    serverGets(id, t);
+  };
+  const serverGets = (id: number, t: number) => {
+    sentAt.set(id, t);
     if (o.profile.kind === 'gpu') {
       pending.push({ id, readyAt: Infinity });
       if (id > newestSent) {
@@ -86,14 +101,31 @@ function simulate(o: SimOptions) {
   let now = 0;
   let failedUpTo = 0;
   const blocked = (t: number) => o.stall !== undefined && t >= 1000 && t % o.stall.every < o.stall.ms;
+  let workerHead = -1;
+  const workerSent: Array<{ id: number; at: number }> = [];
   for (; now < o.seconds * 1000 + 3000; now += 5) {
-    if (o.input === 'live' && !blocked(now)) {
+    const isUp = up(now);
+    if (o.input === 'live' && o.worker) {
+      while (workerHead + 1 < chunks && (workerHead + 2) * 40 + 3 <= now) {
+        workerHead++;
+        if (isUp) {
+          workerSent.push({ id: workerHead, at: now });
+          serverGets(workerHead, now);
+        }
+      }
+      if (!blocked(now)) {
+        for (; captureHead < workerHead; ) state.set(++captureHead, 'audio');
+        for (const w of workerSent.splice(0)) {
+          state.set(w.id, 'sent');
+          playout.sent(w.id, w.at);
+        }
+      }
+    } else if (o.input === 'live' && !blocked(now)) {
       while (captureHead + 1 < chunks && (captureHead + 2) * 40 + 3 <= now) {
         captureHead++;
         state.set(captureHead, 'audio');
       }
     }
-    const isUp = up(now);
     if (!isUp && wasUp) {
       // The socket closed: what was in flight is lost and sent again.
       for (const id of playout.forgetRequests()) state.set(id, 'audio');
@@ -115,6 +147,7 @@ function simulate(o: SimOptions) {
         }
       }
     }
+    for (const [id, at] of answerAt) if (at <= now && !drawableAt.has(id)) drawableAt.set(id, at + 5);
     if (blocked(now)) continue;
     for (const [id, at] of answerAt) {
       if (at > now) continue;
@@ -133,10 +166,19 @@ function simulate(o: SimOptions) {
       for (; failedUpTo <= p; failedUpTo++) if (state.get(failedUpTo) === 'audio') state.set(failedUpTo, 'failed');
     }
     const tick = playout.tick(now, captureHead, slots);
-    scheduled.push(...tick.schedule);
+    for (const id of tick.cancelled) {
+      const was = handed.get(id);
+      if (!was || was.at < now + 5) throw new Error(`chunk ${id} withdrawn ${was ? 'after it started' : 'but never handed over'}`);
+      handed.delete(id);
+      withdrawn++;
+    }
+    for (const h of tick.schedule) {
+      if (handed.has(h.id)) throw new Error(`chunk ${h.id} handed over twice`);
+      handed.set(h.id, { id: h.id, at: h.at, rate: h.rate });
+    }
     // The speaker is at the playhead here (no output latency).
     for (const id of playout.hear(playout.playhead)) {
-      const withFrame = (readyAt.get(id) ?? Infinity) <= playout.playAt(id);
+      const withFrame = (drawableAt.get(id) ?? Infinity) <= playout.playAt(id);
       if (!withFrame) {
         playout.noteLate(level(id) > SPEECH_DB);
         lateCounted++;
@@ -145,7 +187,8 @@ function simulate(o: SimOptions) {
     }
     delays.push(playout.delayMs);
   }
-  return { playout, scheduled, speechPlayed, lateCounted, delays, chunks };
+  const scheduled = [...handed.values()].sort((a, b) => a.id - b.id);
+  return { playout, scheduled, speechPlayed, lateCounted, delays, chunks, withdrawn };
 }
 
 /** Every chunk with audio scheduled once, in order, never overlapping the one before. */
@@ -173,6 +216,18 @@ describe('playout (jitter buffer) against a simulated server', () => {
     console.log(`delay at the end / peak: calm ${calm.playout.delayMs} / ${peak(calm)} ms, busy ${busy.playout.delayMs} / ${peak(busy)} ms; busy peak 10–20 s ${peak(busy, n - 1000, n - 500)}, 20–30 s ${peak(busy, n - 500)} ms`);
     expect(peak(busy) - peak(calm), 'peak delay, busy page vs calm one').to.be.at.most(300);
     expect(peak(busy, n - 500), 'the delay does not climb from one 10 s to the next').to.be.at.most(peak(busy, n - 1000, n - 500) + 40);
+  });
+
+  it('a blocked page: what was handed over ahead plays through each 300 ms block, in sync, the frames drawn by the Worker', () => {
+    const calm = simulate({ seconds: 30, profile: { kind: 'gpu' }, input: 'live', worker: true });
+    const busy = simulate({ seconds: 30, profile: { kind: 'gpu' }, input: 'live', worker: true, stall: { every: 1000, ms: 300 } });
+    // The chunks that start inside each block (from the 3rd second: settled), 7.5 fit in 300 ms.
+    const perBlock: number[] = [];
+    for (let s = 3; s < 30; s++) perBlock.push(busy.scheduled.filter((c) => c.at >= s * 1000 && c.at < s * 1000 + 300).length);
+    const late = (r: typeof calm) => r.speechPlayed.filter((c) => c.id >= 50 && !c.withFrame).length;
+    console.log(`blocked page (gpu, live): chunks starting inside each 300 ms block ${Math.min(...perBlock)}–${Math.max(...perBlock)}; speech without its frame ${late(busy)} (calm page ${late(calm)}); ${busy.withdrawn} handed over ahead and withdrawn`);
+    expect(Math.min(...perBlock), 'chunks starting inside a block').to.be.at.least(7);
+    expect(late(busy), 'speech without its frame, busy page against a calm one').to.be.at.most(late(calm) + 3);
   });
 
   const profiles: Array<[string, Profile]> = [
