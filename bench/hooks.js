@@ -75,9 +75,26 @@
     if (P.on && this.buffer) {
       // Context time → performance.now() time at the output, as of now.
       const stamp = this.context.getOutputTimestamp();
-      if (stamp.contextTime && stamp.performanceTime) P.audio.push([fingerprint(this.buffer.getChannelData(0)), stamp.performanceTime + (when - stamp.contextTime) * 1000]);
+      if (stamp.contextTime && stamp.performanceTime) {
+        const entry = [fingerprint(this.buffer.getChannelData(0)), stamp.performanceTime + (when - stamp.contextTime) * 1000];
+        P.audio.push(entry);
+        startedAt.set(this, { when, entry });
+      }
     }
     return nativeStart.call(this, when, ...rest);
+  };
+  // A chunk handed over ahead and stopped before it starts (the playout planned it otherwise) is
+  // never heard: it leaves the record.
+  const startedAt = new WeakMap();
+  const nativeStop = AudioBufferSourceNode.prototype.stop;
+  AudioBufferSourceNode.prototype.stop = function (...args) {
+    const s = startedAt.get(this);
+    if (s && this.context.currentTime < s.when) {
+      const i = P.audio.lastIndexOf(s.entry);
+      if (i >= 0) P.audio.splice(i, 1);
+    }
+    startedAt.delete(this);
+    return nativeStop.apply(this, args);
   };
 
   // Reads the stamp at two points inside every frame's patch box of the demo model (top half: the
