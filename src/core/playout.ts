@@ -58,12 +58,11 @@ export interface Request {
 /** How an answer relates to what was asked. */
 export type AnswerKind = 'on-time' | 'late' | 'dropped' | 'stale' | 'unknown';
 
-/** A chunk to start on the audio clock: id, time (ms, audio clock) and playback rate; `ahead`: to be revised. */
+/** A chunk to start on the audio clock: id, time (ms, audio clock) and playback rate. */
 export interface Handed {
   id: number;
   at: number;
   rate: number;
-  ahead?: true;
 }
 
 /** What the playout has decided so far: the next chunk, the delay, and what the next decision depends on. */
@@ -320,7 +319,7 @@ export class Playout {
         last = t.id;
         if (!withdraw(t.id, t)) continue;
         this.schedule.record(t.id, t.at, CHUNK_MS / t.rate);
-        if (t.audio) schedule.push({ id: t.id, at: t.at, rate: t.rate, ahead: true });
+        if (t.audio) schedule.push({ id: t.id, at: t.at, rate: t.rate });
       }
       for (const id of before.keys()) {
         withdraw(id);

@@ -208,13 +208,19 @@ export class SessionEngine {
    * still sounding: in silence the playout inserted after it, the mouth is not drawn.
    */
   speakerAt(now: number): { slot: number; sounding: boolean } {
-    const ctx = this.#context;
-    if (!ctx || this.#t0 === undefined) return { slot: -1, sounding: false };
-    const t = performanceToContext(now, this.#stamp(ctx));
+    const t = this.#audioTime(now);
+    if (t === undefined) return { slot: -1, sounding: false };
     // The output timestamp can step back a little (after a blocked main thread): the time at the
     // speaker never does, so a slot already shown with its mouth is not shown without it again.
-    this.#speakerT = Math.max(this.#speakerT, t * 1000);
+    this.#speakerT = Math.max(this.#speakerT, t);
     return this.#playout.speakerAt(this.#speakerT);
+  }
+
+  /** The audio-clock time (ms) at the speaker at `now` (a performance.now() time); undefined before the first chunk. */
+  #audioTime(now: number): number | undefined {
+    const ctx = this.#context;
+    if (!ctx || this.#t0 === undefined) return undefined;
+    return performanceToContext(now, this.#stamp(ctx)) * 1000;
   }
 
   /** The latest time at the speaker answered (audio clock, ms). */
@@ -416,7 +422,6 @@ export class SessionEngine {
     if (!ctx || !this.#out || !samples) return;
     const buffer = ctx.createBuffer(1, CHUNK_SAMPLES, SAMPLE_RATE);
     buffer.copyToChannel(samples, 0);
-    this.#unschedule(frameId);
     const source = ctx.createBufferSource();
     source.buffer = buffer;
     source.playbackRate.value = rate;
@@ -512,12 +517,10 @@ export class SessionEngine {
    * posted while this thread was blocked put its mouth on screen in time, and is still queued.
    */
   #hear(now: number): void {
-    const ctx = this.#context;
-    if (!ctx || this.#t0 === undefined) return;
     const link = this.#link;
-    const until = link?.views ? Math.min(now, link.seen - performance.timeOrigin) : now;
-    const slot = this.#playout.speakerAt(performanceToContext(until, this.#stamp(ctx)) * 1000).slot;
-    for (const id of this.#playout.hear(slot)) this.#play(id, now);
+    const t = this.#audioTime(link?.views ? Math.min(now, link.seen - performance.timeOrigin) : now);
+    if (t === undefined) return;
+    for (const id of this.#playout.hear(this.#playout.speakerAt(t).slot)) this.#play(id, now);
   }
 
   /** Chunk `id` is being heard now. */
